@@ -1,0 +1,259 @@
+//! SimFs: a deterministic in-memory model of a POSIX file system shared by
+//! simulated processes. Its semantics are stated once, in the crate docs.
+
+mod config;
+mod durable;
+mod lock_ops;
+mod locks;
+mod ops;
+mod proc;
+mod sched;
+mod show;
+mod snapshot;
+mod state;
+mod trace;
+mod tree;
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+pub use config::SimConfig;
+pub use durable::Profile;
+pub use proc::SimProc;
+pub use snapshot::Snapshot;
+pub use trace::TraceEvent;
+
+use crate::errno::{Errno, err};
+use crate::sync::{Runtime, StdRuntime};
+use state::{State, Status};
+
+/// What every process of one simulation shares.
+pub(crate) struct Shared<R: Runtime> {
+    state: R::Mutex<State>,
+    cv: R::Condvar,
+    trace: bool,
+    torn_write_size: Option<usize>,
+    start_time: SystemTime,
+}
+
+/// How far a process's clock is from the simulation's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skew {
+    /// The process's `now()` runs ahead by this much.
+    Ahead(Duration),
+    /// The process's `now()` runs behind by this much.
+    Behind(Duration),
+}
+
+/// A simulated file system and the processes that share it.
+///
+/// Cloning gives another handle to the same simulation. The methods here
+/// act from outside the processes (the test, or an explorer injecting
+/// faults); the processes themselves act through [`SimProc`].
+pub struct SimFs<R: Runtime = StdRuntime> {
+    shared: Arc<Shared<R>>,
+}
+
+impl<R: Runtime> Clone for SimFs<R> {
+    fn clone(&self) -> Self {
+        SimFs {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<R: Runtime> Default for SimFs<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R: Runtime> std::fmt::Debug for SimFs<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimFs")
+            .field("steps", &self.steps())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> SimFs<R> {
+    /// An empty file system with the default [`SimConfig`]. Under shuttle
+    /// or loom, create it inside the test closure.
+    pub fn new() -> Self {
+        Self::with_config(SimConfig::default())
+    }
+
+    /// An empty file system.
+    pub fn with_config(config: SimConfig) -> Self {
+        let shared = Shared {
+            trace: config.trace,
+            torn_write_size: config.torn_write_size,
+            start_time: config.start_time,
+            state: R::mutex(State::new(config.profile)),
+            cv: R::condvar(),
+        };
+        SimFs {
+            shared: Arc::new(shared),
+        }
+    }
+
+    fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let mut g = R::lock(&self.shared.state);
+        let out = f(&mut g);
+        let notify = std::mem::take(&mut g.notify);
+        drop(g);
+        if notify {
+            R::notify_all(&self.shared.cv);
+        }
+        out
+    }
+
+    /// Starts a process with a fresh pid (pids count up from 100).
+    pub fn spawn(&self) -> SimProc<R> {
+        let who = self
+            .with_state(|s| s.spawn(None))
+            .expect("a fresh pid is always free");
+        SimProc {
+            shared: Arc::clone(&self.shared),
+            who,
+        }
+    }
+
+    /// Starts a process with the given pid, which may be the pid of a
+    /// process that has crashed or exited (pid reuse). `EEXIST` if a live
+    /// process has it.
+    pub fn spawn_with_pid(&self, pid: u32) -> io::Result<SimProc<R>> {
+        let who = self.with_state(|s| s.spawn(Some(pid)))?;
+        Ok(SimProc {
+            shared: Arc::clone(&self.shared),
+            who,
+        })
+    }
+
+    /// Kills a process (SIGKILL): its descriptors close and its locks go;
+    /// everything it wrote stays in the page cache. Its further calls fail
+    /// with `ESRCH`. No-op for a process that already ended.
+    pub fn crash(&self, pid: u32) {
+        self.with_state(|s| s.end_process(pid, None, Status::Crashed));
+    }
+
+    /// Stops a process (SIGSTOP, a GC pause) for `d` of virtual time from
+    /// now: its next call, or the wait it is in, does not proceed until
+    /// then, while the others run. `ESRCH` if it is not alive.
+    pub fn pause(&self, pid: u32, d: Duration) -> io::Result<()> {
+        self.with_state(|s| {
+            let until = s.clock + d;
+            let p = s
+                .procs
+                .get_mut(&pid)
+                .filter(|p| p.alive())
+                .ok_or_else(|| err(Errno::ESRCH))?;
+            p.paused_until = p.paused_until.max(until);
+            Ok(())
+        })
+    }
+
+    /// Sets how far a process's clock is from the simulation's.
+    pub fn skew_clock(&self, pid: u32, skew: Skew) -> io::Result<()> {
+        self.with_state(|s| {
+            let p = s.procs.get_mut(&pid).ok_or_else(|| err(Errno::ESRCH))?;
+            p.skew_nanos = match skew {
+                Skew::Ahead(d) => d.as_nanos() as i128,
+                Skew::Behind(d) => -(d.as_nanos() as i128),
+            };
+            Ok(())
+        })
+    }
+
+    /// Moves the virtual clock forward by `d` (waking sleepers whose time
+    /// has come).
+    pub fn advance(&self, d: Duration) {
+        self.with_state(|s| {
+            s.clock += d;
+            s.wake_all();
+        });
+    }
+
+    /// Virtual time since the simulation started.
+    pub fn elapsed(&self) -> Duration {
+        self.with_state(|s| s.clock)
+    }
+
+    /// The simulation's wall clock (without any process's skew).
+    pub fn now(&self) -> SystemTime {
+        self.shared.start_time + self.elapsed()
+    }
+
+    /// Atomic steps taken so far by all processes.
+    pub fn steps(&self) -> u64 {
+        self.with_state(|s| s.steps)
+    }
+
+    /// Every call so far, in order (empty when tracing is off).
+    pub fn trace(&self) -> Vec<TraceEvent> {
+        self.with_state(|s| s.trace.clone())
+    }
+
+    /// The pids of live processes, sorted.
+    pub fn live_pids(&self) -> Vec<u32> {
+        self.with_state(|s| {
+            s.procs
+                .iter()
+                .filter(|(_, p)| p.alive())
+                .map(|(pid, _)| *pid)
+                .collect()
+        })
+    }
+
+    /// What the processes see now (the page cache).
+    pub fn snapshot(&self) -> Snapshot {
+        self.with_state(|s| Snapshot::new(s.cache.listing()))
+    }
+
+    /// What is durable now: what a power loss keeps at the least.
+    pub fn durable_snapshot(&self) -> Snapshot {
+        self.with_state(|s| Snapshot::new(s.durable.tree.listing()))
+    }
+
+    /// The number of states a power loss now could leave on disk under the
+    /// configured [`Profile`] (saturating; some may be equal).
+    pub fn crash_state_count(&self) -> u64 {
+        self.with_state(|s| s.durable.crash_state_count())
+    }
+
+    /// Crash state number `index` (see [`Profile`]): state 0 is the
+    /// durable state alone, the last keeps every change.
+    pub fn crash_state(&self, index: u64) -> Option<Snapshot> {
+        let durable = self.with_state(|s| s.durable.clone());
+        durable
+            .crash_state(index)
+            .map(|t| Snapshot::new(t.listing()))
+    }
+
+    /// Every crash state, in index order, distinct ones only. Lazy: take
+    /// what you can afford when the count is large.
+    pub fn crash_states(&self) -> impl Iterator<Item = Snapshot> + use<R> {
+        let durable = self.with_state(|s| s.durable.clone());
+        let mut seen = std::collections::HashSet::new();
+        (0..durable.crash_state_count())
+            .map_while(move |i| durable.crash_state(i))
+            .map(|t| Snapshot::new(t.listing()))
+            .filter(move |snap| seen.insert(snap.clone()))
+    }
+
+    /// Power loss: every process dies (its calls fail with `ESRCH`), every
+    /// lock and descriptor is gone, and the file system comes back as crash
+    /// state `index`, which is then durable. `EINVAL` if there is no such
+    /// state.
+    pub fn power_loss(&self, index: u64) -> io::Result<()> {
+        self.with_state(|s| {
+            let tree = s
+                .durable
+                .crash_state(index)
+                .ok_or_else(|| err(Errno::EINVAL))?;
+            s.power_loss(tree);
+            Ok(())
+        })
+    }
+}

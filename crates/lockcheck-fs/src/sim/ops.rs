@@ -1,0 +1,331 @@
+//! The namespace and data calls, each one atomic step over [`State`].
+
+use std::io::{self, SeekFrom};
+
+use super::state::{State, Who};
+use super::tree::{Ino, Node, Op, ROOT};
+use crate::errno::{Errno, err};
+use crate::path::{Components, Dots};
+use crate::{Fd, FileKind, OpenOptions};
+
+/// `stat` fields, with mtime still in virtual time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stat {
+    pub ino: Ino,
+    pub nlink: u64,
+    pub size: u64,
+    pub mtime: std::time::Duration,
+    pub kind: FileKind,
+}
+
+impl State {
+    pub fn open(&mut self, who: Who, c: &Components<'_>, opts: OpenOptions) -> io::Result<Fd> {
+        self.proc(who)?;
+        let creating = opts.create || opts.create_new;
+        if creating && c.trailing_slash {
+            return Err(err(Errno::EISDIR));
+        }
+        let ino = match self.parent_of(c)? {
+            None => ROOT,
+            Some(e) => match e.ino {
+                Some(ino) => ino,
+                None if creating => {
+                    let ino = self.alloc_ino();
+                    let name = e.name.to_string();
+                    self.change(Op::Link {
+                        dir: e.dir,
+                        name,
+                        ino,
+                        new: Some(FileKind::File),
+                    });
+                    return self.new_fd(who, ino, opts);
+                }
+                None => return Err(err(Errno::ENOENT)),
+            },
+        };
+        if opts.create_new {
+            return Err(err(Errno::EEXIST));
+        }
+        match self.kind(ino) {
+            FileKind::Dir if creating || opts.writable() || opts.truncate => {
+                return Err(err(Errno::EISDIR));
+            }
+            FileKind::File if c.trailing_slash => return Err(err(Errno::ENOTDIR)),
+            FileKind::File if opts.truncate => self.change(Op::SetLen { ino, len: 0 }),
+            _ => {}
+        }
+        self.new_fd(who, ino, opts)
+    }
+
+    /// `read` (at the descriptor's offset) or `pread` (at `at`).
+    pub fn read(&mut self, who: Who, fd: Fd, buf: &mut [u8], at: Option<u64>) -> io::Result<usize> {
+        let id = self.ofd_id(who, fd)?;
+        let ofd = self.ofd(id);
+        if !ofd.opts.readable() {
+            return Err(err(Errno::EBADF));
+        }
+        let off = at.unwrap_or(ofd.offset);
+        let n = match self.cache.get(ofd.ino).map(|i| &i.node) {
+            Some(Node::File(data)) => {
+                let start = (off as usize).min(data.len());
+                let n = buf.len().min(data.len() - start);
+                buf[..n].copy_from_slice(&data[start..start + n]);
+                n
+            }
+            _ => return Err(err(Errno::EISDIR)),
+        };
+        if at.is_none() {
+            self.ofd_mut(id).offset = off + n as u64;
+        }
+        Ok(n)
+    }
+
+    /// `write` or `pwrite`. Under `O_APPEND` both write at the end of the
+    /// file (Linux ignores pwrite's offset there).
+    pub fn write(&mut self, who: Who, fd: Fd, data: &[u8], at: Option<u64>) -> io::Result<usize> {
+        let id = self.ofd_id(who, fd)?;
+        let ofd = self.ofd(id);
+        if !ofd.opts.writable() {
+            return Err(err(Errno::EBADF));
+        }
+        let ino = ofd.ino;
+        let off = if ofd.opts.append {
+            self.size(ino)
+        } else {
+            at.unwrap_or(ofd.offset)
+        };
+        if off
+            .checked_add(data.len() as u64)
+            .is_none_or(|end| end > i64::MAX as u64)
+        {
+            return Err(err(Errno::EINVAL));
+        }
+        if !data.is_empty() {
+            self.change(Op::Write {
+                ino,
+                offset: off,
+                data: data.to_vec(),
+            });
+        }
+        if at.is_none() {
+            self.ofd_mut(id).offset = off + data.len() as u64;
+        }
+        Ok(data.len())
+    }
+
+    pub fn seek(&mut self, who: Who, fd: Fd, pos: SeekFrom) -> io::Result<u64> {
+        let id = self.ofd_id(who, fd)?;
+        let ofd = self.ofd(id);
+        let new = match pos {
+            SeekFrom::Start(n) => n as i128,
+            SeekFrom::Current(d) => ofd.offset as i128 + d as i128,
+            SeekFrom::End(d) => self.size(ofd.ino) as i128 + d as i128,
+        };
+        if !(0..=i64::MAX as i128).contains(&new) {
+            return Err(err(Errno::EINVAL));
+        }
+        self.ofd_mut(id).offset = new as u64;
+        Ok(new as u64)
+    }
+
+    pub fn set_len(&mut self, who: Who, fd: Fd, len: u64) -> io::Result<()> {
+        let id = self.ofd_id(who, fd)?;
+        let ofd = self.ofd(id);
+        if !ofd.opts.writable() || len > i64::MAX as u64 {
+            return Err(err(Errno::EINVAL));
+        }
+        let ino = ofd.ino;
+        self.change(Op::SetLen { ino, len });
+        Ok(())
+    }
+
+    pub fn fsync(&mut self, who: Who, fd: Fd) -> io::Result<()> {
+        let ino = self.ofd(self.ofd_id(who, fd)?).ino;
+        match self.kind(ino) {
+            FileKind::Dir => self.durable.sync_dir(ino),
+            FileKind::File => self.durable.sync_file(ino),
+        }
+        Ok(())
+    }
+
+    pub fn fsync_dir(&mut self, who: Who, c: &Components<'_>) -> io::Result<()> {
+        self.proc(who)?;
+        let ino = self.resolve(c)?;
+        if self.kind(ino) != FileKind::Dir {
+            return Err(err(Errno::ENOTDIR));
+        }
+        self.durable.sync_dir(ino);
+        Ok(())
+    }
+
+    pub fn stat_ino(&self, ino: Ino) -> Stat {
+        let inode = self.cache.get(ino).expect("stat of a live inode");
+        Stat {
+            ino,
+            nlink: self.cache.nlink(ino),
+            size: self.size(ino),
+            mtime: inode.mtime,
+            kind: inode.kind(),
+        }
+    }
+
+    pub fn fstat(&mut self, who: Who, fd: Fd) -> io::Result<Stat> {
+        let ino = self.ofd(self.ofd_id(who, fd)?).ino;
+        Ok(self.stat_ino(ino))
+    }
+
+    pub fn stat(&mut self, who: Who, c: &Components<'_>) -> io::Result<Stat> {
+        self.proc(who)?;
+        let ino = self.resolve(c)?;
+        Ok(self.stat_ino(ino))
+    }
+
+    fn is_empty_dir(&self, ino: Ino) -> bool {
+        self.cache.entries(ino).is_some_and(|e| e.is_empty())
+    }
+
+    /// `rename`, with Linux's order of checks.
+    pub fn rename(
+        &mut self,
+        who: Who,
+        from: &Components<'_>,
+        to: &Components<'_>,
+    ) -> io::Result<()> {
+        self.proc(who)?;
+        let src_entry = self.parent_of(from)?;
+        let dst_entry = self.parent_of(to)?;
+        let (Some(s), Some(d)) = (src_entry, dst_entry) else {
+            return Err(err(Errno::EBUSY));
+        };
+        let src = s.ino.ok_or_else(|| err(Errno::ENOENT))?;
+        let src_kind = self.kind(src);
+        if src_kind == FileKind::File && (from.trailing_slash || to.trailing_slash) {
+            return Err(err(Errno::ENOTDIR));
+        }
+        if to.parts.len() > from.parts.len() && to.starts_with(from) {
+            return Err(err(Errno::EINVAL)); // Into its own subdirectory.
+        }
+        if from.parts.len() > to.parts.len() && from.starts_with(to) {
+            return Err(err(Errno::ENOTEMPTY)); // Over its own ancestor.
+        }
+        if let Some(dst) = d.ino {
+            if dst == src {
+                return Ok(()); // Two names of one file: nothing to do.
+            }
+            match (src_kind, self.kind(dst)) {
+                (FileKind::Dir, FileKind::File) => return Err(err(Errno::ENOTDIR)),
+                (FileKind::File, FileKind::Dir) => return Err(err(Errno::EISDIR)),
+                (FileKind::Dir, FileKind::Dir) if !self.is_empty_dir(dst) => {
+                    return Err(err(Errno::ENOTEMPTY));
+                }
+                _ => {}
+            }
+        }
+        self.change(Op::Rename {
+            from_dir: s.dir,
+            from_name: s.name.to_string(),
+            to_dir: d.dir,
+            to_name: d.name.to_string(),
+            ino: src,
+        });
+        Ok(())
+    }
+
+    pub fn link(
+        &mut self,
+        who: Who,
+        existing: &Components<'_>,
+        new: &Components<'_>,
+    ) -> io::Result<()> {
+        self.proc(who)?;
+        let src = self.resolve(existing)?;
+        let Some(e) = self.parent_of(new)? else {
+            return Err(err(Errno::EEXIST));
+        };
+        if e.ino.is_some() {
+            return Err(err(Errno::EEXIST));
+        }
+        if self.kind(src) == FileKind::Dir {
+            return Err(err(Errno::EPERM));
+        }
+        let name = e.name.to_string();
+        self.change(Op::Link {
+            dir: e.dir,
+            name,
+            ino: src,
+            new: None,
+        });
+        Ok(())
+    }
+
+    pub fn unlink(&mut self, who: Who, c: &Components<'_>) -> io::Result<()> {
+        self.proc(who)?;
+        let Some(e) = self.parent_of(c)? else {
+            return Err(err(Errno::EISDIR));
+        };
+        let ino = e.ino.ok_or_else(|| err(Errno::ENOENT))?;
+        if self.kind(ino) == FileKind::Dir {
+            return Err(err(Errno::EISDIR));
+        }
+        if c.trailing_slash {
+            return Err(err(Errno::ENOTDIR));
+        }
+        self.change(Op::Unlink {
+            dir: e.dir,
+            name: e.name.to_string(),
+        });
+        Ok(())
+    }
+
+    pub fn mkdir(&mut self, who: Who, c: &Components<'_>) -> io::Result<()> {
+        self.proc(who)?;
+        let Some(e) = self.parent_of(c)? else {
+            return Err(err(Errno::EEXIST));
+        };
+        if e.ino.is_some() {
+            return Err(err(Errno::EEXIST));
+        }
+        let ino = self.alloc_ino();
+        let name = e.name.to_string();
+        self.change(Op::Link {
+            dir: e.dir,
+            name,
+            ino,
+            new: Some(FileKind::Dir),
+        });
+        Ok(())
+    }
+
+    pub fn rmdir(&mut self, who: Who, c: &Components<'_>) -> io::Result<()> {
+        self.proc(who)?;
+        if let Some(dots) = c.last_dots {
+            self.resolve(c)?;
+            return Err(err(match dots {
+                Dots::One => Errno::EINVAL,
+                Dots::Two => Errno::ENOTEMPTY,
+            }));
+        }
+        let Some(e) = self.parent_of(c)? else {
+            return Err(err(Errno::EBUSY));
+        };
+        let ino = e.ino.ok_or_else(|| err(Errno::ENOENT))?;
+        if self.kind(ino) != FileKind::Dir {
+            return Err(err(Errno::ENOTDIR));
+        }
+        if !self.is_empty_dir(ino) {
+            return Err(err(Errno::ENOTEMPTY));
+        }
+        self.change(Op::Unlink {
+            dir: e.dir,
+            name: e.name.to_string(),
+        });
+        Ok(())
+    }
+
+    pub fn read_dir(&mut self, who: Who, c: &Components<'_>) -> io::Result<Vec<String>> {
+        self.proc(who)?;
+        let ino = self.resolve(c)?;
+        let entries = self.cache.entries(ino).ok_or_else(|| err(Errno::ENOTDIR))?;
+        Ok(entries.keys().cloned().collect())
+    }
+}

@@ -1,0 +1,363 @@
+//! The whole simulated world behind one mutex: trees, open file
+//! descriptions, processes, locks, the virtual clock and the trace.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::time::Duration;
+
+use super::durable::{Durable, Profile};
+use super::locks::{Locks, OfdId};
+use super::trace::TraceEvent;
+use super::tree::{Ino, Node, Op, ROOT, Tree};
+use crate::errno::{Errno, err};
+use crate::path::Components;
+use crate::{Fd, FileKind, OpenOptions};
+
+/// The lowest descriptor a process gets (0, 1 and 2 are stdio).
+pub(crate) const FIRST_FD: usize = 3;
+
+/// An open file description: what `open` creates and descriptors point to.
+#[derive(Debug, Clone)]
+pub(crate) struct Ofd {
+    pub ino: Ino,
+    pub offset: u64,
+    pub opts: OpenOptions,
+}
+
+/// Where a process is, as far as the clock and deadlock detection care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// Running or runnable (includes a waiter that was just woken).
+    Running,
+    /// Waiting for a lock (`None`) or for the clock to reach a time.
+    Waiting(Option<Duration>),
+    /// Exited normally: its handle was dropped.
+    Exited,
+    /// Killed (SIGKILL) or lost in a power failure.
+    Crashed,
+}
+
+/// One simulated process.
+#[derive(Debug)]
+pub(crate) struct ProcState {
+    /// Distinguishes a reused pid's new process from the dead one.
+    pub generation: u64,
+    pub status: Status,
+    /// Descriptor table: index is the fd number.
+    pub fds: Vec<Option<OfdId>>,
+    /// SIGSTOP until this virtual time.
+    pub paused_until: Duration,
+    /// Added to the global clock by this process's `now`.
+    pub skew_nanos: i128,
+    /// What a waiting process waits for, for deadlock reports.
+    pub waiting_for: Option<String>,
+    /// The POSIX lock a process waits for, for EDEADLK detection.
+    pub posix_wait: Option<(Ino, crate::LockKind)>,
+}
+
+impl ProcState {
+    pub fn alive(&self) -> bool {
+        matches!(self.status, Status::Running | Status::Waiting(_))
+    }
+}
+
+/// The caller of a step: a pid and the generation it was spawned with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Who {
+    pub pid: u32,
+    pub generation: u64,
+}
+
+/// Everything SimFs knows.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub cache: Tree,
+    pub durable: Durable,
+    pub ofds: Vec<Option<Ofd>>,
+    free_ofds: Vec<OfdId>,
+    pub procs: BTreeMap<u32, ProcState>,
+    next_pid: u32,
+    next_generation: u64,
+    next_ino: Ino,
+    pub locks: Locks,
+    /// Virtual time since the simulation's start.
+    pub clock: Duration,
+    /// Atomic steps taken so far.
+    pub steps: u64,
+    pub trace: Vec<TraceEvent>,
+    /// Set once every live process is blocked with nothing to wake it.
+    pub deadlock: Option<String>,
+    /// A step released a lock, ended a process or moved the clock:
+    /// waiters must look again.
+    pub notify: bool,
+}
+
+impl State {
+    pub fn new(profile: Profile) -> State {
+        State {
+            durable: Durable::new(profile),
+            cache: Tree::new(),
+            ofds: Vec::new(),
+            free_ofds: Vec::new(),
+            procs: BTreeMap::new(),
+            next_pid: 100,
+            next_generation: 0,
+            next_ino: ROOT + 1,
+            locks: Locks::default(),
+            clock: Duration::ZERO,
+            steps: 0,
+            trace: Vec::new(),
+            deadlock: None,
+            notify: false,
+        }
+    }
+
+    // ---- processes -------------------------------------------------------
+
+    /// Registers a new process with the next unused pid, or with `pid` when
+    /// given (`EEXIST` if a live process has it).
+    pub fn spawn(&mut self, pid: Option<u32>) -> io::Result<Who> {
+        let pid = match pid {
+            Some(p) if self.procs.get(&p).is_some_and(ProcState::alive) => {
+                return Err(err(Errno::EEXIST));
+            }
+            Some(p) => p,
+            None => {
+                while self.procs.contains_key(&self.next_pid) {
+                    self.next_pid += 1;
+                }
+                self.next_pid
+            }
+        };
+        self.next_generation += 1;
+        let generation = self.next_generation;
+        let proc = ProcState {
+            generation,
+            status: Status::Running,
+            fds: Vec::new(),
+            paused_until: Duration::ZERO,
+            skew_nanos: 0,
+            waiting_for: None,
+            posix_wait: None,
+        };
+        self.procs.insert(pid, proc);
+        Ok(Who { pid, generation })
+    }
+
+    /// The caller's process, or `ESRCH` once it has crashed or exited.
+    pub fn proc(&self, who: Who) -> io::Result<&ProcState> {
+        match self.procs.get(&who.pid) {
+            Some(p) if p.generation == who.generation && p.alive() => Ok(p),
+            _ => Err(err(Errno::ESRCH)),
+        }
+    }
+
+    pub fn proc_mut(&mut self, who: Who) -> io::Result<&mut ProcState> {
+        match self.procs.get_mut(&who.pid) {
+            Some(p) if p.generation == who.generation && p.alive() => Ok(p),
+            _ => Err(err(Errno::ESRCH)),
+        }
+    }
+
+    /// Ends a process: closes every descriptor (dropping its locks) and
+    /// marks it `end` (exited or crashed). No-op if it already ended.
+    pub fn end_process(&mut self, pid: u32, generation: Option<u64>, end: Status) {
+        let Some(p) = self.procs.get_mut(&pid) else {
+            return;
+        };
+        if !p.alive() || generation.is_some_and(|g| g != p.generation) {
+            return;
+        }
+        let fds = std::mem::take(&mut p.fds);
+        p.status = end;
+        for ofd in fds.into_iter().flatten() {
+            self.release_ofd_and_posix(pid, ofd);
+        }
+        self.wake_all();
+    }
+
+    /// Power loss: every process dies, every descriptor and lock is gone,
+    /// and `tree` is both what processes see and what is durable.
+    pub fn power_loss(&mut self, tree: Tree) {
+        for p in self.procs.values_mut() {
+            if p.alive() {
+                p.status = Status::Crashed;
+            }
+            p.fds.clear();
+        }
+        self.ofds.clear();
+        self.free_ofds.clear();
+        self.locks = Locks::default();
+        self.durable.tree = tree.clone();
+        self.durable.pending.clear();
+        self.cache = tree;
+        self.wake_all();
+    }
+
+    // ---- descriptors -----------------------------------------------------
+
+    /// The open file description behind `fd`, or `EBADF`.
+    pub fn ofd_id(&self, who: Who, fd: Fd) -> io::Result<OfdId> {
+        let p = self.proc(who)?;
+        p.fds
+            .get(fd.0 as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| err(Errno::EBADF))
+    }
+
+    pub fn ofd(&self, id: OfdId) -> &Ofd {
+        self.ofds[id]
+            .as_ref()
+            .expect("descriptor points to a live open file description")
+    }
+
+    pub fn ofd_mut(&mut self, id: OfdId) -> &mut Ofd {
+        self.ofds[id]
+            .as_mut()
+            .expect("descriptor points to a live open file description")
+    }
+
+    /// Creates an open file description of `ino` and gives the caller the
+    /// lowest free descriptor for it.
+    pub fn new_fd(&mut self, who: Who, ino: Ino, opts: OpenOptions) -> io::Result<Fd> {
+        self.proc(who)?;
+        let ofd = Ofd {
+            ino,
+            offset: 0,
+            opts,
+        };
+        let id = match self.free_ofds.pop() {
+            Some(id) => {
+                self.ofds[id] = Some(ofd);
+                id
+            }
+            None => {
+                self.ofds.push(Some(ofd));
+                self.ofds.len() - 1
+            }
+        };
+        if let Some(inode) = self.cache.get_mut(ino) {
+            inode.open += 1;
+        }
+        let p = self.proc_mut(who)?;
+        if p.fds.len() < FIRST_FD {
+            p.fds.resize(FIRST_FD, None);
+        }
+        let n = match p.fds.iter().skip(FIRST_FD).position(Option::is_none) {
+            Some(i) => i + FIRST_FD,
+            None => {
+                p.fds.push(None);
+                p.fds.len() - 1
+            }
+        };
+        p.fds[n] = Some(id);
+        Ok(Fd(n as u32))
+    }
+
+    /// `close`: drops the descriptor, every POSIX lock of this process on
+    /// the file, and the description with its flock and OFD locks.
+    pub fn close(&mut self, who: Who, fd: Fd) -> io::Result<()> {
+        let id = self.ofd_id(who, fd)?;
+        self.proc_mut(who)?.fds[fd.0 as usize] = None;
+        self.release_ofd_and_posix(who.pid, id);
+        Ok(())
+    }
+
+    fn release_ofd_and_posix(&mut self, pid: u32, id: OfdId) {
+        use super::locks::Owner;
+        let ino = self.ofd(id).ino;
+        self.locks.record.remove(ino, Owner::Process(pid));
+        self.locks.record.remove(ino, Owner::Ofd(id));
+        self.locks.flock.remove(ino, Owner::Ofd(id));
+        self.ofds[id] = None;
+        self.free_ofds.push(id);
+        if let Some(inode) = self.cache.get_mut(ino) {
+            inode.open -= 1;
+        }
+        self.cache.release_if_orphan(ino);
+        self.wake_all();
+    }
+
+    // ---- names -----------------------------------------------------------
+
+    /// Walks `parts` from the root: `ENOENT` for a missing name, `ENOTDIR`
+    /// when a name before the last is a file.
+    pub fn lookup(&self, parts: &[&str]) -> io::Result<Ino> {
+        let mut cur = ROOT;
+        for name in parts {
+            let entries = self.cache.entries(cur).ok_or_else(|| err(Errno::ENOTDIR))?;
+            cur = *entries.get(*name).ok_or_else(|| err(Errno::ENOENT))?;
+        }
+        Ok(cur)
+    }
+
+    /// Resolves a whole path; a trailing `/` demands a directory.
+    pub fn resolve(&self, c: &Components<'_>) -> io::Result<Ino> {
+        let ino = self.lookup(&c.parts)?;
+        if c.trailing_slash && self.kind(ino) != FileKind::Dir {
+            return Err(err(Errno::ENOTDIR));
+        }
+        Ok(ino)
+    }
+
+    /// Resolves the directory that holds the last name of `c`, and looks
+    /// that name up. `None` for the root itself.
+    pub fn parent_of<'c>(&self, c: &'c Components<'_>) -> io::Result<Option<Entry<'c>>> {
+        let Some((parent, name)) = c.split_last() else {
+            return Ok(None);
+        };
+        let dir = self.lookup(parent)?;
+        let entries = self.cache.entries(dir).ok_or_else(|| err(Errno::ENOTDIR))?;
+        Ok(Some(Entry {
+            dir,
+            name,
+            ino: entries.get(name).copied(),
+        }))
+    }
+
+    pub fn kind(&self, ino: Ino) -> FileKind {
+        self.cache.get(ino).map_or(FileKind::File, |i| i.kind())
+    }
+
+    pub fn size(&self, ino: Ino) -> u64 {
+        match self.cache.get(ino).map(|i| &i.node) {
+            Some(Node::File(data)) => data.len() as u64,
+            Some(Node::Dir(entries)) => entries.len() as u64,
+            None => 0,
+        }
+    }
+
+    pub fn alloc_ino(&mut self) -> Ino {
+        self.next_ino += 1;
+        self.next_ino - 1
+    }
+
+    /// Applies a change to the page cache and logs it for durability.
+    pub fn change(&mut self, op: Op) {
+        self.cache.apply(&op, self.clock);
+        self.durable.record(op, self.clock);
+    }
+
+    // ---- waking ----------------------------------------------------------
+
+    /// Marks every waiter runnable: it will look at the world again before
+    /// it can be counted as blocked, so the clock never jumps and no
+    /// deadlock is declared over a waiter that could now proceed.
+    pub fn wake_all(&mut self) {
+        for p in self.procs.values_mut() {
+            if matches!(p.status, Status::Waiting(_)) {
+                p.status = Status::Running;
+            }
+        }
+        self.notify = true;
+    }
+}
+
+/// A name looked up in its directory.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry<'c> {
+    pub dir: Ino,
+    pub name: &'c str,
+    pub ino: Option<Ino>,
+}
