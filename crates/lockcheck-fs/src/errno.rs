@@ -54,6 +54,7 @@ errnos! {
     EBUSY => "The root directory cannot be removed or renamed.",
     EDEADLK => "A blocking POSIX lock would deadlock.",
     EIO => "Input/output error.",
+    EFBIG => "File too large (SimFs keeps files in memory: at most 1 GiB).",
     ESRCH => "The calling simulated process has crashed or exited.",
 }
 

@@ -49,8 +49,10 @@ impl Durable {
         self.pending.push((op, now));
     }
 
-    /// `fsync` of a regular file.
-    pub fn sync_file(&mut self, ino: Ino) {
+    /// `fsync` of a regular file: its data is on disk even if no name for
+    /// it is yet.
+    pub fn sync_file(&mut self, ino: Ino, now: Duration) {
+        self.tree.ensure_file(ino, now);
         self.sync(|op| op.data_ino() == Some(ino));
     }
 

@@ -64,8 +64,23 @@ impl<R: Runtime> Clone for SimFs<R> {
 }
 
 impl<R: Runtime> Default for SimFs<R> {
+    /// An empty file system with the default [`SimConfig`].
     fn default() -> Self {
-        Self::new()
+        Self::build(SimConfig::default())
+    }
+}
+
+impl SimFs<StdRuntime> {
+    /// An empty file system with the default [`SimConfig`], for real
+    /// threads. Under shuttle or loom use `SimFs::<ShuttleRuntime>::default()`
+    /// or [`SimFs::build`], inside the test closure.
+    pub fn new() -> Self {
+        Self::build(SimConfig::default())
+    }
+
+    /// An empty file system with the given configuration, for real threads.
+    pub fn with_config(config: SimConfig) -> Self {
+        Self::build(config)
     }
 }
 
@@ -78,14 +93,9 @@ impl<R: Runtime> std::fmt::Debug for SimFs<R> {
 }
 
 impl<R: Runtime> SimFs<R> {
-    /// An empty file system with the default [`SimConfig`]. Under shuttle
-    /// or loom, create it inside the test closure.
-    pub fn new() -> Self {
-        Self::with_config(SimConfig::default())
-    }
-
-    /// An empty file system.
-    pub fn with_config(config: SimConfig) -> Self {
+    /// An empty file system on any [`Runtime`]. Under shuttle or loom,
+    /// create it inside the test closure.
+    pub fn build(config: SimConfig) -> Self {
         let shared = Shared {
             trace: config.trace,
             torn_write_size: config.torn_write_size,
@@ -101,7 +111,7 @@ impl<R: Runtime> SimFs<R> {
     fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         let mut g = R::lock(&self.shared.state);
         let out = f(&mut g);
-        let notify = std::mem::take(&mut g.notify);
+        let notify = g.take_notify();
         drop(g);
         if notify {
             R::notify_all(&self.shared.cv);

@@ -8,6 +8,10 @@ use crate::errno::{Errno, err};
 use crate::path::{Components, Dots};
 use crate::{Fd, FileKind, OpenOptions};
 
+/// The largest file SimFs keeps (its files live in memory, not sparse):
+/// writing or extending past it gives `EFBIG`.
+pub(crate) const MAX_FILE_SIZE: u64 = 1 << 30;
+
 /// `stat` fields, with mtime still in virtual time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Stat {
@@ -94,11 +98,10 @@ impl State {
         } else {
             at.unwrap_or(ofd.offset)
         };
-        if off
-            .checked_add(data.len() as u64)
-            .is_none_or(|end| end > i64::MAX as u64)
-        {
-            return Err(err(Errno::EINVAL));
+        match off.checked_add(data.len() as u64) {
+            Some(end) if end > MAX_FILE_SIZE => return Err(err(Errno::EFBIG)),
+            Some(_) => {}
+            None => return Err(err(Errno::EINVAL)),
         }
         if !data.is_empty() {
             self.change(Op::Write {
@@ -134,6 +137,9 @@ impl State {
         if !ofd.opts.writable() || len > i64::MAX as u64 {
             return Err(err(Errno::EINVAL));
         }
+        if len > MAX_FILE_SIZE {
+            return Err(err(Errno::EFBIG));
+        }
         let ino = ofd.ino;
         self.change(Op::SetLen { ino, len });
         Ok(())
@@ -143,7 +149,7 @@ impl State {
         let ino = self.ofd(self.ofd_id(who, fd)?).ino;
         match self.kind(ino) {
             FileKind::Dir => self.durable.sync_dir(ino),
-            FileKind::File => self.durable.sync_file(ino),
+            FileKind::File => self.durable.sync_file(ino, self.clock),
         }
         Ok(())
     }
@@ -244,6 +250,9 @@ impl State {
         };
         if e.ino.is_some() {
             return Err(err(Errno::EEXIST));
+        }
+        if new.trailing_slash {
+            return Err(err(Errno::ENOENT)); // A new name cannot promise a directory.
         }
         if self.kind(src) == FileKind::Dir {
             return Err(err(Errno::EPERM));

@@ -62,7 +62,7 @@ impl<R: Runtime> SimProc<R> {
 
     /// Ends a step: wakes waiters if the step changed what they wait for.
     fn leave(&self, mut g: Guard<'_, R>) {
-        let notify = std::mem::take(&mut g.notify);
+        let notify = g.take_notify();
         drop(g);
         if notify {
             R::notify_all(&self.shared.cv);
@@ -125,7 +125,11 @@ impl<R: Runtime> SimProc<R> {
                     p.status = Status::Waiting(until);
                     p.waiting_for = Some(what);
                     match g.advance_if_idle() {
-                        Idle::Busy => g = R::wait(&self.shared.cv, g),
+                        Idle::Busy => {
+                            g.waiters += 1;
+                            g = R::wait(&self.shared.cv, g);
+                            g.waiters -= 1;
+                        }
                         Idle::Advanced => R::notify_all(&self.shared.cv),
                         Idle::Deadlock(report) => {
                             g.deadlock = Some(report);
@@ -189,7 +193,13 @@ impl<R: Runtime> SimProc<R> {
     }
 
     /// Waits until a lock attempt succeeds; traced once, when it does.
-    fn wait_for_lock(&self, fd: Fd, api: LockApi, kind: LockKind, call: String) -> io::Result<()> {
+    fn wait_for_lock(
+        &self,
+        fd: Fd,
+        api: LockApi,
+        kind: LockKind,
+        call: impl Fn() -> String,
+    ) -> io::Result<()> {
         let g = self.enter();
         let posix = api == LockApi::Posix;
         let (mut g, result) = self.wait_until(g, |s| {
@@ -222,7 +232,7 @@ impl<R: Runtime> SimProc<R> {
         let result = result.and_then(|r| r);
         self.record(
             &mut g,
-            || format!("{call} [after waiting]"),
+            || format!("{} [after waiting]", call()),
             || show_result(&result),
         );
         self.leave(g);
@@ -374,7 +384,7 @@ impl<R: Runtime> Fs for SimProc<R> {
     }
 
     fn lock(&self, fd: Fd, api: LockApi, kind: LockKind, wait: Wait) -> io::Result<()> {
-        let call = lock_call(fd, api, kind, wait);
+        let call = || lock_call(fd, api, kind, wait);
         let attempt = |s: &mut State, convert: bool| -> io::Result<Option<Attempt>> {
             if convert
                 && api == LockApi::Flock
@@ -392,9 +402,9 @@ impl<R: Runtime> Fs for SimProc<R> {
                 other => Ok(Some(other)),
             }
         };
-        let mut first = self.step(|| call.clone(), |s| attempt(s, true))?;
+        let mut first = self.step(call, |s| attempt(s, true))?;
         if first.is_none() {
-            first = self.step(|| call.clone(), |s| attempt(s, false))?;
+            first = self.step(call, |s| attempt(s, false))?;
         }
         match first {
             Some(Attempt::Taken) => Ok(()),
@@ -417,14 +427,19 @@ impl<R: Runtime> Clock for SimProc<R> {
         let at = self.step(
             || "now()".into(),
             |s| {
-                let p = s.proc(self.who)?;
-                let nanos = s.clock.as_nanos() as i128 + p.skew_nanos;
-                Ok(nanos.max(0) as u64)
+                let skew = s.proc(self.who)?.skew_nanos;
+                Ok(Offset(s.clock.as_nanos() as i128 + skew))
             },
         );
         // A crashed process gets the global clock: it is about to stop anyway.
-        let nanos = at.unwrap_or_else(|_| R::lock(&self.shared.state).clock.as_nanos() as u64);
-        self.shared.start_time + Duration::from_nanos(nanos)
+        let Offset(nanos) =
+            at.unwrap_or_else(|_| Offset(R::lock(&self.shared.state).clock.as_nanos() as i128));
+        let magnitude = Duration::from_nanos(nanos.unsigned_abs().min(u64::MAX as u128) as u64);
+        if nanos >= 0 {
+            self.shared.start_time + magnitude
+        } else {
+            self.shared.start_time - magnitude
+        }
     }
 
     fn sleep(&self, d: Duration) {
@@ -471,6 +486,21 @@ impl<R: Runtime> Drop for SimProc<R> {
         }
         g.end_process(self.who.pid, Some(self.who.generation), Status::Exited);
         self.leave(g);
+    }
+}
+
+/// Nanoseconds from the simulation's start time, as a process's clock
+/// reads them (negative when skewed behind the start).
+struct Offset(i128);
+
+impl Shown for Offset {
+    fn show(&self) -> String {
+        let d = Duration::from_nanos(self.0.unsigned_abs().min(u64::MAX as u128) as u64);
+        if self.0 < 0 {
+            format!("start - {d:?}")
+        } else {
+            format!("start + {d:?}")
+        }
     }
 }
 

@@ -90,6 +90,9 @@ pub(crate) struct State {
     /// A step released a lock, ended a process or moved the clock:
     /// waiters must look again.
     pub notify: bool,
+    /// Threads inside a condvar wait: with none, a step skips the notify
+    /// (a futex call per step otherwise).
+    pub waiters: u32,
 }
 
 impl State {
@@ -109,6 +112,7 @@ impl State {
             trace: Vec::new(),
             deadlock: None,
             notify: false,
+            waiters: 0,
         }
     }
 
@@ -337,6 +341,11 @@ impl State {
     pub fn change(&mut self, op: Op) {
         self.cache.apply(&op, self.clock);
         self.durable.record(op, self.clock);
+    }
+
+    /// Whether the step that ends now must wake the waiters; clears it.
+    pub fn take_notify(&mut self) -> bool {
+        std::mem::take(&mut self.notify) && self.waiters > 0
     }
 
     // ---- waking ----------------------------------------------------------

@@ -171,6 +171,14 @@ impl Tree {
         }
     }
 
+    /// Makes sure `ino` exists, as a file without a name if it is new: an
+    /// fsynced file's data is on disk even before any name for it is.
+    pub fn ensure_file(&mut self, ino: Ino, now: Duration) {
+        self.inodes
+            .entry(ino)
+            .or_insert_with(|| Inode::new(FileKind::File, now));
+    }
+
     /// Removes one name of `ino`.
     fn drop_name(&mut self, ino: Ino) {
         if let Some(inode) = self.inodes.get_mut(&ino) {
@@ -255,26 +263,31 @@ impl Tree {
                 self.take_name(*from_dir, from_name, Some(*ino), now);
             }
             Op::Write { ino, offset, data } => {
-                if let Some(inode) = self.inodes.get_mut(ino) {
-                    if let Node::File(bytes) = &mut inode.node {
-                        let start = *offset as usize;
-                        let end = start + data.len();
-                        if bytes.len() < end {
-                            bytes.resize(end, 0);
-                        }
-                        bytes[start..end].copy_from_slice(data);
-                        inode.mtime = now;
+                if let Some((bytes, mtime)) = self.file_mut(*ino) {
+                    let start = *offset as usize;
+                    let end = start + data.len();
+                    if bytes.len() < end {
+                        bytes.resize(end, 0);
                     }
+                    bytes[start..end].copy_from_slice(data);
+                    *mtime = now;
                 }
             }
             Op::SetLen { ino, len } => {
-                if let Some(inode) = self.inodes.get_mut(ino) {
-                    if let Node::File(bytes) = &mut inode.node {
-                        bytes.resize(*len as usize, 0);
-                        inode.mtime = now;
-                    }
+                if let Some((bytes, mtime)) = self.file_mut(*ino) {
+                    bytes.resize(*len as usize, 0);
+                    *mtime = now;
                 }
             }
+        }
+    }
+
+    /// The contents and mtime of a regular file.
+    fn file_mut(&mut self, ino: Ino) -> Option<(&mut Vec<u8>, &mut Duration)> {
+        let inode = self.inodes.get_mut(&ino)?;
+        match &mut inode.node {
+            Node::File(bytes) => Some((bytes, &mut inode.mtime)),
+            Node::Dir(_) => None,
         }
     }
 

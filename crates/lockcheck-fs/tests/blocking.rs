@@ -1,0 +1,292 @@
+//! Blocking lock semantics: with real threads on RealFs (the kernel), with
+//! real threads on SimFs, and exhaustively with shuttle on SimFs.
+//!
+//! On RealFs a test learns that a thread is asleep in the kernel from
+//! /proc/locks (a waiter's line starts with `->`), so no test depends on
+//! timing: it waits for a fact, never for a duration.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use lockcheck_fs::sync::ShuttleRuntime;
+use lockcheck_fs::{Errno, Fd, Fs, LockApi, LockKind, OpenOptions, RealFs, SimFs, Wait, errno_of};
+
+fn rw_create() -> OpenOptions {
+    OpenOptions::new().read(true).write(true).create(true)
+}
+
+/// Waits until /proc/locks shows a process asleep waiting for a lock on
+/// inode `ino`. Panics after a minute: that is a failure, not a verdict.
+fn wait_for_kernel_waiter(ino: u64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let suffix = format!(":{ino} ");
+    loop {
+        let locks = std::fs::read_to_string("/proc/locks").expect("/proc/locks is readable");
+        if locks
+            .lines()
+            .any(|l| l.contains("->") && l.contains(&suffix))
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no waiter on inode {ino} appeared in /proc/locks:\n{locks}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// On RealFs: `holder` holds a lock on `file`; a thread blocks taking
+/// `wait_api` through a second descriptor; `release` drops the lock. The
+/// waiter must get the lock, and only after `release` ran.
+fn real_waiter_gets_lock_only_after(
+    hold: impl FnOnce(&RealFs, Fd),
+    wait_api: LockApi,
+    release: impl FnOnce(&RealFs, Fd),
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (holder, waiter) = (
+        RealFs::new(dir.path()).unwrap(),
+        RealFs::new(dir.path()).unwrap(),
+    );
+    let fh = holder.open("lock", rw_create()).unwrap();
+    let fw = waiter.open("lock", rw_create()).unwrap();
+    hold(&holder, fh);
+    let ino = holder.fstat(fh).unwrap().ino;
+    let released = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let t = s.spawn(|| {
+            waiter
+                .lock(fw, wait_api, LockKind::Exclusive, Wait::Block)
+                .unwrap();
+            released.load(Ordering::SeqCst)
+        });
+        wait_for_kernel_waiter(ino);
+        released.store(true, Ordering::SeqCst);
+        release(&holder, fh);
+        assert!(
+            t.join().unwrap(),
+            "the waiter got the lock before it was released"
+        );
+    });
+}
+
+#[test]
+fn real_flock_waiter_blocks_until_the_holder_unlocks() {
+    real_waiter_gets_lock_only_after(
+        |fs, fd| fs.flock(fd, LockKind::Exclusive, Wait::Block).unwrap(),
+        LockApi::Flock,
+        |fs, fd| fs.unlock(fd, LockApi::Flock).unwrap(),
+    );
+}
+
+#[test]
+fn real_flock_waiter_blocks_until_the_holder_closes() {
+    real_waiter_gets_lock_only_after(
+        |fs, fd| fs.flock(fd, LockKind::Shared, Wait::Block).unwrap(),
+        LockApi::Flock,
+        |fs, fd| fs.close(fd).unwrap(),
+    );
+}
+
+#[test]
+fn real_fcntl_lock_vanishes_when_the_process_closes_another_descriptor() {
+    // The holder's POSIX lock is taken through one descriptor and dropped
+    // by closing a different one; the blocked OFD waiter then proceeds.
+    let other: std::sync::Mutex<Option<Fd>> = std::sync::Mutex::new(None);
+    real_waiter_gets_lock_only_after(
+        |fs, fd| {
+            fs.lock(fd, LockApi::Posix, LockKind::Exclusive, Wait::Block)
+                .unwrap();
+            *other.lock().unwrap() = Some(fs.open("lock", OpenOptions::new()).unwrap());
+        },
+        LockApi::Ofd,
+        |fs, _| fs.close(other.lock().unwrap().unwrap()).unwrap(),
+    );
+}
+
+#[test]
+fn sim_flock_waiter_on_real_threads_blocks_until_the_holder_unlocks() {
+    let fs = SimFs::new();
+    let (holder, waiter) = (fs.spawn(), fs.spawn());
+    let fh = holder.open("lock", rw_create()).unwrap();
+    let fw = waiter.open("lock", rw_create()).unwrap();
+    holder.flock(fh, LockKind::Exclusive, Wait::Block).unwrap();
+    let released = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let t = s.spawn(|| {
+            waiter.flock(fw, LockKind::Exclusive, Wait::Block).unwrap();
+            released.load(Ordering::SeqCst)
+        });
+        // Wait for the fact that the waiter is blocked, as the trace shows.
+        while !fs.trace().iter().any(|e| e.result.starts_with("blocked")) {
+            std::thread::yield_now();
+        }
+        released.store(true, Ordering::SeqCst);
+        holder.unlock(fh, LockApi::Flock).unwrap();
+        assert!(t.join().unwrap());
+    });
+}
+
+/// Under shuttle's DFS scheduler (every interleaving): a second descriptor
+/// waits for the first to unlock or close, and the waiting path is
+/// actually taken in some interleavings.
+fn shuttle_waiter_gets_lock_only_after(release_by_close: bool) {
+    let blocked_runs = Arc::new(AtomicUsize::new(0));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let (b2, r2) = (blocked_runs.clone(), runs.clone());
+    shuttle::check_dfs(
+        move || {
+            let fs = SimFs::<ShuttleRuntime>::default();
+            let (holder, waiter) = (fs.spawn(), fs.spawn());
+            let fh = holder.open("lock", rw_create()).unwrap();
+            let fw = waiter.open("lock", rw_create()).unwrap();
+            holder.flock(fh, LockKind::Exclusive, Wait::Block).unwrap();
+            let released = Arc::new(shuttle::sync::atomic::AtomicBool::new(false));
+            let seen = released.clone();
+            let t = shuttle::thread::spawn(move || {
+                waiter.flock(fw, LockKind::Exclusive, Wait::Block).unwrap();
+                assert!(seen.load(Ordering::SeqCst), "lock granted before release");
+            });
+            released.store(true, Ordering::SeqCst);
+            if release_by_close {
+                holder.close(fh).unwrap();
+            } else {
+                holder.unlock(fh, LockApi::Flock).unwrap();
+            }
+            t.join().unwrap();
+            r2.fetch_add(1, Ordering::SeqCst);
+            if fs
+                .trace()
+                .iter()
+                .any(|e| e.call.contains("[after waiting]"))
+            {
+                b2.fetch_add(1, Ordering::SeqCst);
+            }
+        },
+        None,
+    );
+    let (runs, blocked) = (
+        runs.load(Ordering::SeqCst),
+        blocked_runs.load(Ordering::SeqCst),
+    );
+    assert!(
+        blocked > 0 && blocked < runs,
+        "{blocked} of {runs} interleavings blocked"
+    );
+}
+
+#[test]
+fn shuttle_flock_waiter_blocks_until_the_holder_unlocks_in_every_interleaving() {
+    shuttle_waiter_gets_lock_only_after(false);
+}
+
+#[test]
+fn shuttle_flock_waiter_blocks_until_the_holder_closes_in_every_interleaving() {
+    shuttle_waiter_gets_lock_only_after(true);
+}
+
+#[test]
+fn shuttle_fcntl_lock_vanishes_when_the_process_closes_another_descriptor() {
+    shuttle::check_dfs(
+        || {
+            let fs = SimFs::<ShuttleRuntime>::default();
+            let (holder, waiter) = (fs.spawn(), fs.spawn());
+            let f1 = holder.open("lock", rw_create()).unwrap();
+            let f2 = holder.open("lock", OpenOptions::new()).unwrap();
+            let fw = waiter.open("lock", rw_create()).unwrap();
+            holder
+                .lock(f1, LockApi::Posix, LockKind::Exclusive, Wait::Block)
+                .unwrap();
+            let closed = Arc::new(shuttle::sync::atomic::AtomicBool::new(false));
+            let seen = closed.clone();
+            let t = shuttle::thread::spawn(move || {
+                waiter
+                    .lock(fw, LockApi::Posix, LockKind::Exclusive, Wait::Block)
+                    .unwrap();
+                assert!(seen.load(Ordering::SeqCst), "lock granted while still held");
+            });
+            closed.store(true, Ordering::SeqCst);
+            holder.close(f2).unwrap(); // Not the descriptor that took the lock.
+            t.join().unwrap();
+        },
+        None,
+    );
+}
+
+#[test]
+fn crossing_posix_waits_give_exactly_one_process_edeadlk() {
+    shuttle::check_dfs(
+        || {
+            let fs = SimFs::<ShuttleRuntime>::default();
+            let (a, b) = (fs.spawn(), fs.spawn());
+            let a1 = a.open("1", rw_create()).unwrap();
+            let a2 = a.open("2", rw_create()).unwrap();
+            let b1 = b.open("1", rw_create()).unwrap();
+            let b2 = b.open("2", rw_create()).unwrap();
+            a.lock(a1, LockApi::Posix, LockKind::Exclusive, Wait::Block)
+                .unwrap();
+            b.lock(b2, LockApi::Posix, LockKind::Exclusive, Wait::Block)
+                .unwrap();
+            // Each asks for the other's file; whoever closes the cycle is
+            // refused, gives up its own lock, and lets the other through.
+            let t = shuttle::thread::spawn(move || {
+                let r = b.lock(b1, LockApi::Posix, LockKind::Exclusive, Wait::Block);
+                b.close(b2).unwrap();
+                r.map_err(|e| errno_of(&e))
+            });
+            let ra = a.lock(a2, LockApi::Posix, LockKind::Exclusive, Wait::Block);
+            a.close(a1).unwrap();
+            let ra = ra.map_err(|e| errno_of(&e));
+            let rb = t.join().unwrap();
+            let deadlocks = [&ra, &rb]
+                .iter()
+                .filter(|r| **r == &Err(Some(Errno::EDEADLK)))
+                .count();
+            assert_eq!(deadlocks, 1, "a: {ra:?}, b: {rb:?}");
+            assert!(ra.is_ok() || rb.is_ok());
+        },
+        None,
+    );
+}
+
+#[test]
+fn shuttle_reports_crossing_flocks_as_a_deadlock() {
+    let outcome = std::panic::catch_unwind(|| {
+        shuttle::check_dfs(
+            || {
+                let fs = SimFs::<ShuttleRuntime>::default();
+                let (a, b) = (fs.spawn(), fs.spawn());
+                let (a1, a2) = (
+                    a.open("1", rw_create()).unwrap(),
+                    a.open("2", rw_create()).unwrap(),
+                );
+                let (b1, b2) = (
+                    b.open("1", rw_create()).unwrap(),
+                    b.open("2", rw_create()).unwrap(),
+                );
+                let t = shuttle::thread::spawn(move || {
+                    b.flock(b2, LockKind::Exclusive, Wait::Block).unwrap();
+                    b.flock(b1, LockKind::Exclusive, Wait::Block).unwrap();
+                });
+                a.flock(a1, LockKind::Exclusive, Wait::Block).unwrap();
+                a.flock(a2, LockKind::Exclusive, Wait::Block).unwrap();
+                a.close(a1).unwrap();
+                a.close(a2).unwrap();
+                t.join().unwrap();
+            },
+            None,
+        )
+    });
+    let panic = outcome.expect_err("some interleaving deadlocks");
+    let msg = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    assert!(
+        msg.contains("lockcheck: deadlock: every live process is blocked"),
+        "{msg}"
+    );
+}

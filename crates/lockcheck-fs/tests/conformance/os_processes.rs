@@ -1,0 +1,318 @@
+//! Real OS processes: POSIX locks between processes, and their release
+//! when a process closes any descriptor of the file or is killed.
+//!
+//! The tests re-execute this test binary as a child process that runs only
+//! [`child_serves_lock_commands_when_spawned_by_a_parent_test`], told by
+//! the environment variable [`CHILD_DIR`] which directory to work in. The
+//! child reads one command a line from stdin and answers each on stderr
+//! (lines starting with [`REPLY`]), so every step is sequenced by the pipes,
+//! never by sleeping. `sim_only` has the SimFs twins of these tests.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{ChildStderr, ChildStdin, Command, Stdio};
+use std::sync::Arc;
+
+use lockcheck_fs::{Errno, Fd, Fs, LockApi, LockKind, ProcessInfo, RealFs, Wait, errno_of};
+
+use crate::{RealWorld, World, assert_locks, assert_would_block, open, put, ro, rw};
+
+use LockApi::{Flock, Ofd, Posix};
+use LockKind::{Exclusive, Shared};
+
+/// Set in a child's environment to the directory it works in.
+const CHILD_DIR: &str = "LOCKCHECK_CONFORMANCE_CHILD_DIR";
+/// Prefix of the child's answers on stderr.
+const REPLY: &str = "@@lockcheck-child@@ ";
+const CHILD_TEST: &str = "child_serves_lock_commands_when_spawned_by_a_parent_test";
+
+/// The child's side. Without [`CHILD_DIR`] (a normal test run) it returns
+/// at once. Commands: `open PATH ro|rw` (answers `ok FD`), `lock FD
+/// posix|flock|ofd sh|ex` (non-blocking), `lockw FD posix ex` (blocking),
+/// `unlock FD posix|flock|ofd`,
+/// `close FD`; failures answer `err ERRNO`. It exits at end of input.
+#[test]
+fn child_serves_lock_commands_when_spawned_by_a_parent_test() {
+    let Some(dir) = std::env::var_os(CHILD_DIR) else {
+        return;
+    };
+    let fs = RealFs::new(Path::new(&dir)).expect("open the parent's directory");
+    eprintln!("{REPLY}ready {}", std::process::id());
+    for line in std::io::stdin().lines() {
+        let line = line.expect("read a command");
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let fd = |s: &str| Fd(s.parse().expect("a descriptor number"));
+        let result = match words[..] {
+            ["open", path, "ro"] => fs.open(path, ro()).map(|fd| fd.0.to_string()),
+            ["open", path, "rw"] => fs.open(path, rw()).map(|fd| fd.0.to_string()),
+            ["lock", n, api, kind] => {
+                let kind = match kind {
+                    "sh" => Shared,
+                    "ex" => Exclusive,
+                    _ => panic!("bad lock kind in {line:?}"),
+                };
+                fs.lock(fd(n), parse_api(api), kind, Wait::NonBlock)
+                    .map(|()| String::new())
+            }
+            ["lockw", n, "posix", "ex"] => fs
+                .lock(fd(n), Posix, Exclusive, Wait::Block)
+                .map(|()| String::new()),
+            ["unlock", n, api] => fs.unlock(fd(n), parse_api(api)).map(|()| String::new()),
+            ["close", n] => fs.close(fd(n)).map(|()| String::new()),
+            _ => panic!("unknown command {line:?}"),
+        };
+        let answer = match result {
+            Ok(s) => format!("ok {s}"),
+            Err(e) => format!("err {}", errno_of(&e).map_or("?", |e| e.name())),
+        };
+        eprintln!("{REPLY}{}", answer.trim_end());
+    }
+}
+
+fn parse_api(s: &str) -> LockApi {
+    match s {
+        "posix" => Posix,
+        "flock" => Flock,
+        "ofd" => Ofd,
+        _ => panic!("bad lock api {s:?}"),
+    }
+}
+
+/// The parent's handle on a child process; kills it when dropped.
+struct Child {
+    proc: std::process::Child,
+    stdin: Option<ChildStdin>,
+    stderr: BufReader<ChildStderr>,
+    /// The child's other stderr lines, shown if it dies unexpectedly.
+    log: String,
+}
+
+impl Child {
+    /// Starts a child working in `dir` and waits until it is ready.
+    fn spawn(dir: &Path) -> Child {
+        let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+        let name = format!("{module}::{CHILD_TEST}");
+        let mut proc = Command::new(std::env::current_exe().expect("the test binary"))
+            .args([name.as_str(), "--exact", "--nocapture", "--test-threads=1"])
+            .env(CHILD_DIR, dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the child process");
+        let stdin = proc.stdin.take();
+        let stderr = BufReader::new(proc.stderr.take().expect("piped stderr"));
+        let mut child = Child {
+            proc,
+            stdin,
+            stderr,
+            log: String::new(),
+        };
+        let ready = child.reply();
+        assert_eq!(ready, format!("ready {}", child.pid()));
+        child
+    }
+
+    fn pid(&self) -> u32 {
+        self.proc.id()
+    }
+
+    /// The child's next answer.
+    fn reply(&mut self) -> String {
+        loop {
+            let mut line = String::new();
+            let n = self.stderr.read_line(&mut line).expect("read the child");
+            assert!(n > 0, "the child ended early; its stderr:\n{}", self.log);
+            match line.trim_end().strip_prefix(REPLY) {
+                Some(answer) => return answer.to_string(),
+                None => self.log.push_str(&line),
+            }
+        }
+    }
+
+    /// Sends one command without waiting for its answer.
+    fn send(&mut self, command: &str) {
+        let stdin = self.stdin.as_mut().expect("the child's stdin is open");
+        writeln!(stdin, "{command}").expect("write to the child");
+        stdin.flush().expect("flush to the child");
+    }
+
+    /// Sends one command and returns its answer.
+    fn call(&mut self, command: &str) -> String {
+        self.send(command);
+        self.reply()
+    }
+
+    /// Opens a file in the child.
+    fn open(&mut self, path: &str, mode: &str) -> Fd {
+        let answer = self.call(&format!("open {path} {mode}"));
+        let n = answer
+            .strip_prefix("ok ")
+            .unwrap_or_else(|| panic!("{answer}"));
+        Fd(n.parse().expect("a descriptor number"))
+    }
+
+    /// SIGKILL, then reap it.
+    fn kill(&mut self) {
+        self.proc.kill().expect("kill the child");
+        self.proc.wait().expect("reap the child");
+    }
+
+    /// Closes its input and waits for it to exit successfully.
+    fn finish(mut self) {
+        drop(self.stdin.take());
+        let status = self.proc.wait().expect("wait for the child");
+        assert!(status.success(), "child failed: {status}\n{}", self.log);
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.proc.kill();
+        let _ = self.proc.wait();
+    }
+}
+
+#[test]
+fn posix_lock_of_another_os_process_excludes_until_it_closes_any_descriptor_of_the_file() {
+    let w = RealWorld::new();
+    let me = w.process();
+    put(&me, "lock", b"");
+    let mut child = Child::spawn(w.path());
+    let held = child.open("lock", "rw");
+    let extra = child.open("lock", "ro");
+    assert_eq!(child.call(&format!("lock {} posix ex", held.0)), "ok");
+    let mine = open(&me, "lock", rw());
+    assert_would_block(&me, mine, Posix, Exclusive);
+    assert_would_block(&me, mine, Posix, Shared);
+    // Shared locks of two processes coexist; each blocks the other's upgrade.
+    assert_eq!(child.call(&format!("lock {} posix sh", held.0)), "ok");
+    assert_locks(&me, mine, Posix, Shared);
+    assert_would_block(&me, mine, Posix, Exclusive);
+    let upgrade = format!("lock {} posix ex", held.0);
+    assert_eq!(child.call(&upgrade), "err EWOULDBLOCK");
+    me.unlock(mine, Posix).unwrap();
+    assert_eq!(child.call(&upgrade), "ok");
+    assert_would_block(&me, mine, Posix, Shared);
+    // Closing the child's OTHER descriptor of the file drops its lock.
+    assert_eq!(child.call(&format!("close {}", extra.0)), "ok");
+    assert_locks(&me, mine, Posix, Exclusive);
+    assert_eq!(
+        child.call(&format!("lock {} posix sh", held.0)),
+        "err EWOULDBLOCK"
+    );
+    me.close(mine).unwrap();
+    assert_eq!(child.call(&upgrade), "ok");
+    child.finish();
+    w.close();
+}
+
+#[test]
+fn locks_of_a_killed_os_process_are_released() {
+    let w = RealWorld::new();
+    let me = w.process();
+    for name in ["posix", "flock", "ofd"] {
+        put(&me, name, b"");
+    }
+    let mut child = Child::spawn(w.path());
+    for (name, api) in [("posix", "posix"), ("flock", "flock"), ("ofd", "ofd")] {
+        let fd = child.open(name, "rw");
+        assert_eq!(child.call(&format!("lock {} {api} ex", fd.0)), "ok");
+    }
+    let probes: Vec<(Fd, LockApi)> = [("posix", Posix), ("flock", Flock), ("ofd", Ofd)]
+        .into_iter()
+        .map(|(name, api)| (open(&me, name, rw()), api))
+        .collect();
+    for &(fd, api) in &probes {
+        assert_would_block(&me, fd, api, Shared);
+    }
+    // A POSIX lock of another process conflicts with OFD locks, and back.
+    assert_would_block(&me, probes[0].0, Ofd, Shared);
+    assert_would_block(&me, probes[2].0, Posix, Shared);
+    let pid = child.pid();
+    assert!(me.is_alive(pid));
+    child.kill();
+    assert!(
+        !me.is_alive(pid),
+        "a killed and reaped process is not alive"
+    );
+    for &(fd, api) in &probes {
+        assert_locks(&me, fd, api, Exclusive);
+    }
+    drop(child);
+    drop(me);
+    w.close();
+}
+
+#[test]
+fn unlinking_a_file_in_one_process_leaves_it_open_in_another() {
+    let w = RealWorld::new();
+    let me = w.process();
+    put(&me, "f", b"");
+    let mut child = Child::spawn(w.path());
+    let fd = child.open("f", "rw");
+    assert_eq!(child.call(&format!("lock {} flock ex", fd.0)), "ok");
+    let before = me.stat("f").unwrap().ino;
+    me.unlink("f").unwrap();
+    put(&me, "f", b"");
+    assert_ne!(me.stat("f").unwrap().ino, before);
+    // The new file at the name is not the one the child holds locked.
+    let mine = open(&me, "f", ro());
+    assert_locks(&me, mine, Flock, Exclusive);
+    let theirs = child.open("f", "ro");
+    assert_eq!(
+        child.call(&format!("lock {} flock sh", theirs.0)),
+        "err EWOULDBLOCK"
+    );
+    assert_eq!(child.call(&format!("unlock {} flock", fd.0)), "ok");
+    child.finish();
+    w.close();
+}
+
+#[test]
+fn crossing_blocking_posix_upgrades_of_two_os_processes_get_edeadlk_for_exactly_one() {
+    let w = RealWorld::new();
+    let me = Arc::new(w.process());
+    put(&*me, "lock", b"");
+    let mut child = Child::spawn(w.path());
+    let theirs = child.open("lock", "rw");
+    assert_eq!(child.call(&format!("lock {} posix sh", theirs.0)), "ok");
+    let mine = open(&*me, "lock", rw());
+    assert_locks(&*me, mine, Posix, Shared);
+    // A plain thread, not a scoped one: if the test fails, dropping the
+    // child kills it, which frees the thread.
+    let upgrader = {
+        let me = Arc::clone(&me);
+        std::thread::spawn(move || {
+            let r = me.lock(mine, Posix, Exclusive, Wait::Block);
+            if r.is_err() {
+                me.unlock(mine, Posix).unwrap(); // Let the child through.
+            }
+            r.map_err(|e| errno_of(&e))
+        })
+    };
+    // Should the kernel ever miss the deadlock, both would wait forever:
+    // a watchdog then kills the child, turning the hang into a failure.
+    let (done, watch) = std::sync::mpsc::channel::<()>();
+    let pid = child.pid() as libc::pid_t;
+    std::thread::spawn(move || {
+        let limit = std::time::Duration::from_secs(60);
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = watch.recv_timeout(limit) {
+            // SAFETY: kill(2) with a plain pid and signal has no memory effects.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    child.send(&format!("lockw {} posix ex", theirs.0));
+    let theirs_result = child.reply();
+    drop(done);
+    if theirs_result == "err EDEADLK" {
+        assert_eq!(child.call(&format!("unlock {} posix", theirs.0)), "ok");
+    }
+    let mine_result = upgrader.join().expect("the upgrading thread");
+    match (theirs_result.as_str(), mine_result) {
+        ("ok", Err(Some(Errno::EDEADLK))) | ("err EDEADLK", Ok(())) => {}
+        (theirs, mine) => panic!("expected exactly one EDEADLK: child {theirs}, parent {mine:?}"),
+    }
+    child.finish();
+    w.close();
+}

@@ -1,0 +1,342 @@
+//! SimFs-only behaviour: crashes, power loss under both durability
+//! profiles, pid reuse, virtual time, pauses, clock skew and torn writes.
+
+use std::time::Duration;
+
+use lockcheck_fs::{
+    Clock, Errno, Fs, LockApi, LockKind, OpenOptions, ProcessInfo, Profile, SimConfig, SimFs, Skew,
+    Wait, errno_of,
+};
+
+fn errno<T: std::fmt::Debug>(r: std::io::Result<T>) -> Errno {
+    errno_of(&r.expect_err("call should fail")).expect("a modelled errno")
+}
+
+fn create() -> OpenOptions {
+    OpenOptions::new().write(true).create(true).truncate(true)
+}
+
+fn sim(profile: Profile) -> SimFs {
+    SimFs::with_config(SimConfig {
+        profile,
+        ..SimConfig::default()
+    })
+}
+
+/// Writes `data` to `path` and makes it durable (file and directory).
+fn write_durably(p: &impl Fs, path: &str, data: &[u8]) {
+    let fd = p.open(path, create()).unwrap();
+    p.write_all(fd, data).unwrap();
+    p.fsync(fd).unwrap();
+    p.close(fd).unwrap();
+    p.fsync_dir("").unwrap();
+}
+
+#[test]
+fn crash_releases_locks_and_keeps_what_was_written() {
+    let fs = SimFs::new();
+    let (a, b) = (fs.spawn(), fs.spawn());
+    let fa = a.open("lock", create()).unwrap();
+    a.write_all(fa, b"owner=a").unwrap();
+    a.flock(fa, LockKind::Exclusive, Wait::NonBlock).unwrap();
+    a.lock(fa, LockApi::Posix, LockKind::Exclusive, Wait::NonBlock)
+        .unwrap();
+    let fb = b
+        .open("lock", OpenOptions::new().read(true).write(true))
+        .unwrap();
+    assert_eq!(
+        errno(b.flock(fb, LockKind::Exclusive, Wait::NonBlock)),
+        Errno::EWOULDBLOCK
+    );
+
+    fs.crash(a.pid());
+
+    b.flock(fb, LockKind::Exclusive, Wait::NonBlock).unwrap();
+    b.lock(fb, LockApi::Posix, LockKind::Exclusive, Wait::NonBlock)
+        .unwrap();
+    assert_eq!(b.read_to_end(fb).unwrap(), b"owner=a");
+    assert_eq!(errno(a.stat("lock")), Errno::ESRCH);
+    assert!(!b.is_alive(a.pid()));
+}
+
+#[test]
+fn a_crashed_pid_can_be_reused_and_the_old_handle_stays_dead() {
+    let fs = SimFs::new();
+    let old = fs.spawn();
+    let pid = old.pid();
+    assert_eq!(errno(fs.spawn_with_pid(pid)), Errno::EEXIST);
+    fs.crash(pid);
+    let observer = fs.spawn();
+    assert!(!observer.is_alive(pid));
+
+    let new = fs.spawn_with_pid(pid).unwrap();
+    assert_eq!(new.pid(), pid);
+    assert!(
+        observer.is_alive(pid),
+        "the pid is alive again, as another process"
+    );
+    assert_eq!(errno(old.mkdir("x")), Errno::ESRCH);
+    new.mkdir("x").unwrap();
+    drop(old); // Dropping the dead handle must not end the new process.
+    assert!(observer.is_alive(pid));
+}
+
+#[test]
+fn unsynced_writes_may_be_lost_in_order_but_never_reordered() {
+    let fs = sim(Profile::InOrder);
+    let p = fs.spawn();
+    write_durably(&p, "cfg", b"old");
+    // The usual atomic-replace dance without any fsync.
+    let fd = p.open("cfg.tmp", create()).unwrap();
+    p.write_all(fd, b"new").unwrap();
+    p.close(fd).unwrap();
+    p.rename("cfg.tmp", "cfg").unwrap();
+
+    let states: Vec<_> = fs.crash_states().collect();
+    let cfgs: Vec<_> = states
+        .iter()
+        .map(|s| s.file("cfg").map(<[u8]>::to_vec))
+        .collect();
+    assert_eq!(
+        fs.crash_state_count(),
+        4,
+        "create, write, rename are pending"
+    );
+    assert!(cfgs.contains(&Some(b"old".to_vec())));
+    assert!(cfgs.contains(&Some(b"new".to_vec())));
+    assert!(
+        cfgs.iter()
+            .all(|c| c.as_deref() == Some(b"old") || c.as_deref() == Some(b"new"))
+    );
+}
+
+#[test]
+fn reordering_can_persist_a_rename_before_the_data_it_publishes() {
+    let fs = sim(Profile::Reordering);
+    let p = fs.spawn();
+    write_durably(&p, "cfg", b"old");
+    let fd = p.open("cfg.tmp", create()).unwrap();
+    p.write_all(fd, b"new").unwrap();
+    p.close(fd).unwrap();
+    p.rename("cfg.tmp", "cfg").unwrap();
+
+    assert_eq!(fs.crash_state_count(), 8);
+    let cfgs: Vec<_> = fs
+        .crash_states()
+        .map(|s| s.file("cfg").map(<[u8]>::to_vec))
+        .collect();
+    assert!(
+        cfgs.contains(&Some(Vec::new())),
+        "ALICE's empty file after a crash: {cfgs:?}"
+    );
+}
+
+#[test]
+fn fsync_before_rename_rules_out_the_empty_file_even_when_reordering() {
+    let fs = sim(Profile::Reordering);
+    let p = fs.spawn();
+    write_durably(&p, "cfg", b"old");
+    let fd = p.open("cfg.tmp", create()).unwrap();
+    p.write_all(fd, b"new").unwrap();
+    p.fsync(fd).unwrap();
+    p.close(fd).unwrap();
+    p.rename("cfg.tmp", "cfg").unwrap();
+
+    for state in fs.crash_states() {
+        let cfg = state.file("cfg").expect("cfg is never missing");
+        assert!(cfg == b"old" || cfg == b"new", "torn state:\n{state}");
+    }
+    p.fsync_dir("").unwrap();
+    assert_eq!(
+        fs.crash_state_count(),
+        1,
+        "nothing pending after the directory fsync"
+    );
+    assert_eq!(fs.durable_snapshot().file("cfg"), Some(&b"new"[..]));
+}
+
+#[test]
+fn a_new_file_is_not_durable_until_its_directory_is_synced() {
+    let fs = sim(Profile::Reordering);
+    let p = fs.spawn();
+    p.mkdir("d").unwrap();
+    p.fsync_dir("").unwrap();
+    let fd = p.open("d/f", create()).unwrap();
+    p.write_all(fd, b"data").unwrap();
+    p.fsync(fd).unwrap();
+    assert!(
+        !fs.durable_snapshot().contains("d/f"),
+        "data synced, name not"
+    );
+    p.fsync_dir("d").unwrap();
+    assert_eq!(fs.durable_snapshot().file("d/f"), Some(&b"data"[..]));
+}
+
+#[test]
+fn power_loss_kills_every_process_and_leaves_the_chosen_state() {
+    let fs = sim(Profile::InOrder);
+    let p = fs.spawn();
+    write_durably(&p, "a", b"1");
+    let fd = p.open("a", create()).unwrap();
+    p.write_all(fd, b"2").unwrap();
+    p.flock(fd, LockKind::Exclusive, Wait::NonBlock).unwrap();
+
+    fs.power_loss(0).unwrap();
+
+    assert_eq!(errno(p.stat("a")), Errno::ESRCH);
+    let q = fs.spawn();
+    assert_eq!(
+        q.read_file("a").unwrap(),
+        b"1",
+        "the unsynced truncate and write are gone"
+    );
+    let fd = q.open("a", OpenOptions::new()).unwrap();
+    q.flock(fd, LockKind::Exclusive, Wait::NonBlock).unwrap();
+    assert_eq!(fs.crash_state_count(), 1);
+    assert_eq!(errno(fs.power_loss(5)), Errno::EINVAL);
+}
+
+#[test]
+fn sleeping_moves_the_clock_only_when_every_process_waits() {
+    let fs = SimFs::new();
+    let (a, b) = (fs.spawn(), fs.spawn());
+    let t0 = a.now();
+    std::thread::scope(|s| {
+        let long = s.spawn(|| {
+            a.sleep(Duration::from_secs(10));
+            a.now()
+        });
+        b.sleep(Duration::from_secs(5));
+        let woke = b.now();
+        // b is running: the clock cannot move past 5 s until b waits or exits.
+        b.mkdir("still-5s").unwrap();
+        assert_eq!(b.now(), woke);
+        assert_eq!(woke.duration_since(t0).unwrap(), Duration::from_secs(5));
+        drop(b);
+        let late = long.join().unwrap();
+        assert_eq!(late.duration_since(t0).unwrap(), Duration::from_secs(10));
+    });
+}
+
+#[test]
+fn a_paused_process_stays_stopped_while_others_run() {
+    let fs = SimFs::new();
+    let (a, b) = (fs.spawn(), fs.spawn());
+    let fd = a.open("lease", create()).unwrap();
+    a.flock(fd, LockKind::Exclusive, Wait::NonBlock).unwrap();
+    fs.pause(a.pid(), Duration::from_secs(60)).unwrap();
+    std::thread::scope(|s| {
+        // The thread owns `a`: when it returns, process a exits. A process
+        // whose handle lives on counts as running and holds the clock back.
+        let paused = s.spawn(move || {
+            a.write_all(fd, b"late write").unwrap();
+            a.now()
+        });
+        // However long b takes, a does not run while b is running.
+        for i in 0..100 {
+            b.mkdir(format!("d{i}")).unwrap();
+        }
+        assert_eq!(b.read_file("lease").unwrap(), b"");
+        b.sleep(Duration::from_secs(61));
+        assert_eq!(b.read_file("lease").unwrap(), b"late write");
+        let resumed = paused.join().unwrap();
+        assert_eq!(
+            resumed
+                .duration_since(fs.now() - Duration::from_secs(61))
+                .unwrap(),
+            Duration::from_secs(60)
+        );
+    });
+}
+
+#[test]
+fn skewed_clocks_disagree_by_the_skew() {
+    let fs = SimFs::new();
+    let (a, b) = (fs.spawn(), fs.spawn());
+    fs.skew_clock(b.pid(), Skew::Ahead(Duration::from_secs(30)))
+        .unwrap();
+    assert_eq!(
+        b.now().duration_since(a.now()).unwrap(),
+        Duration::from_secs(30)
+    );
+    fs.skew_clock(b.pid(), Skew::Behind(Duration::from_secs(2)))
+        .unwrap();
+    assert_eq!(
+        a.now().duration_since(b.now()).unwrap(),
+        Duration::from_secs(2)
+    );
+}
+
+#[test]
+fn a_long_write_becomes_several_steps_when_torn_writes_are_on() {
+    let fs = SimFs::with_config(SimConfig {
+        torn_write_size: Some(4),
+        ..SimConfig::default()
+    });
+    let p = fs.spawn();
+    let fd = p.open("f", create()).unwrap();
+    let before = fs.steps();
+    assert_eq!(p.write(fd, b"0123456789").unwrap(), 10);
+    assert_eq!(fs.steps() - before, 3);
+    let parts: Vec<_> = fs
+        .trace()
+        .into_iter()
+        .filter(|e| e.call.contains("[part"))
+        .collect();
+    assert_eq!(parts.len(), 3);
+    assert!(parts[2].call.ends_with("[part 3/3]"), "{}", parts[2]);
+    assert_eq!(p.read_file("f").unwrap(), b"0123456789");
+}
+
+#[test]
+fn trace_shows_calls_arguments_and_results() {
+    let fs = SimFs::new();
+    let p = fs.spawn();
+    let _ = p.open("missing", OpenOptions::new());
+    let fd = p
+        .open("f", OpenOptions::new().write(true).create_new(true))
+        .unwrap();
+    p.write_all(fd, b"{}").unwrap();
+    let lines: Vec<String> = fs.trace().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "    0  p100  open(\"missing\", O_RDONLY) = -1 ENOENT",
+            "    1  p100  open(\"f\", O_WRONLY|O_CREAT|O_EXCL) = fd3",
+            "    2  p100  write(fd3, \"{}\") = 2",
+        ]
+    );
+}
+
+#[test]
+fn every_live_process_blocked_on_locks_is_reported_as_a_deadlock() {
+    let fs = SimFs::new();
+    let (a, b) = (fs.spawn(), fs.spawn());
+    let (a1, a2) = (
+        a.open("1", create()).unwrap(),
+        a.open("2", create()).unwrap(),
+    );
+    let (b1, b2) = (
+        b.open("1", create()).unwrap(),
+        b.open("2", create()).unwrap(),
+    );
+    a.flock(a1, LockKind::Exclusive, Wait::Block).unwrap();
+    b.flock(b2, LockKind::Exclusive, Wait::Block).unwrap();
+    let outcomes = std::thread::scope(|s| {
+        let ta = s.spawn(|| a.flock(a2, LockKind::Exclusive, Wait::Block));
+        let tb = s.spawn(|| b.flock(b1, LockKind::Exclusive, Wait::Block));
+        [ta.join(), tb.join()]
+    });
+    for outcome in outcomes {
+        let panic = outcome.expect_err("both waiters are told about the deadlock");
+        let msg = panic.downcast_ref::<String>().expect("a message");
+        assert!(
+            msg.starts_with("lockcheck: deadlock: every live process is blocked"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("p100 waits for Flock Exclusive lock") && msg.contains("p101 waits"),
+            "{msg}"
+        );
+    }
+}
