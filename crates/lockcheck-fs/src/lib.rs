@@ -1,4 +1,140 @@
-//! lockcheck-fs (tutorial to come)
+//! The file-system layer of lockcheck: one [`Fs`] trait that lock protocols
+//! are written against, a real backend ([`RealFs`]) and a deterministic
+//! simulated one ([`SimFs`]) that models Linux semantics exactly enough to
+//! reproduce the races real lock code has.
+//!
+//! # Tutorial
+//!
+//! Protocol code takes any [`Process`] (an [`Fs`] plus a [`Clock`] and
+//! [`ProcessInfo`]), so the same function runs on a real directory and in
+//! the simulation. Here is the lock-file refresh that deletes the file and
+//! writes it again, run by two simulated processes, with the trace the
+//! simulation keeps of every call:
+//!
+//! ```
+//! use lockcheck_fs::{Errno, Fs, OpenOptions, Process, SimFs, errno_of};
+//!
+//! /// Takes the lock by creating the lock file with O_EXCL.
+//! fn acquire(p: &impl Process, owner: &str) -> std::io::Result<bool> {
+//!     match p.open("task.lock", OpenOptions::new().write(true).create_new(true)) {
+//!         Ok(fd) => {
+//!             p.write_all(fd, owner.as_bytes())?;
+//!             p.close(fd)?;
+//!             Ok(true)
+//!         }
+//!         Err(e) if errno_of(&e) == Some(Errno::EEXIST) => Ok(false),
+//!         Err(e) => Err(e),
+//!     }
+//! }
+//!
+//! let fs = SimFs::new();
+//! let (a, b) = (fs.spawn(), fs.spawn());
+//! assert!(acquire(&a, "a")?);
+//! // a refreshes its lock the vulnerable way: unlink, then write again...
+//! a.unlink("task.lock")?;
+//! // ...and b runs in between: the lock file is missing, so b takes it.
+//! assert!(acquire(&b, "b")?);
+//! a.write_file("task.lock", b"a")?;
+//! // Both believe they hold the lock; the file says "a".
+//! assert_eq!(a.read_file("task.lock")?, b"a");
+//!
+//! let trace: Vec<String> = fs.trace().iter().map(|e| e.to_string()).collect();
+//! assert_eq!(trace[..9], [
+//!     "    0  p100  open(\"task.lock\", O_WRONLY|O_CREAT|O_EXCL) = fd3",
+//!     "    1  p100  write(fd3, \"a\") = 1",
+//!     "    2  p100  close(fd3) = 0",
+//!     "    3  p100  unlink(\"task.lock\") = 0",
+//!     "    4  p101  open(\"task.lock\", O_WRONLY|O_CREAT|O_EXCL) = fd3",
+//!     "    5  p101  write(fd3, \"b\") = 1",
+//!     "    6  p101  close(fd3) = 0",
+//!     "    7  p100  open(\"task.lock\", O_WRONLY|O_CREAT|O_TRUNC) = fd3",
+//!     "    8  p100  write(fd3, \"a\") = 1",
+//! ]);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Here the test chose the interleaving by hand. Under shuttle or loom
+//! (`SimFs::<ShuttleRuntime>::default()` inside the test closure, processes
+//! on `shuttle::thread`s), the explorer chooses it, and every call is a
+//! scheduling point.
+//!
+//! # The SimFs model
+//!
+//! SimFs follows Linux (ext4) semantics. This section is the one place
+//! that states them; the conformance suite checks each against the kernel.
+//!
+//! **Steps.** Every call is one atomic step taken under one mutex, so it is
+//! one scheduling point for shuttle and loom. The exceptions: a `write`
+//! longer than [`SimConfig::torn_write_size`] is several steps, and readers
+//! can see the file between them; a blocking lock or a sleep waits between
+//! steps; an flock conversion is two steps (see below). A read-modify-write
+//! of a file is never atomic unless a lock makes it so.
+//!
+//! **Names and inodes.** Names (directory entries) and inodes are separate.
+//! `unlink` removes a name; an open inode lives until its last open file
+//! description closes. `rename` replaces its target atomically: no observer
+//! ever finds the target missing. `link` adds a name. `stat` and `fstat`
+//! report inode, link count, size and mtime. Paths are resolved lexically
+//! below the root (`.`, `..` and a leading `/` cannot leave it); names must
+//! be UTF-8. Errors carry the errno Linux gives, checked in Linux's order.
+//!
+//! **Opening.** `create_new` is `O_CREAT|O_EXCL` (`EEXIST` if the name
+//! exists, even as a directory); `truncate` empties the file at once, even
+//! on a read-only open, as Linux does; `append` writes at the end, and on
+//! Linux `pwrite` appends too. Descriptors are per process, lowest free from
+//! 3. Files are kept in memory and capped at 1 GiB (`EFBIG`).
+//!
+//! **Locks.** Three families, all advisory and whole-file:
+//! - `flock` locks belong to the open file description: a second `open` of
+//!   the same file, even in the same process, contends. Converting between
+//!   shared and exclusive first drops the old lock (one step) and then takes
+//!   the new one (later steps), so another process can get in between, and
+//!   a failed non-blocking conversion leaves no lock at all.
+//! - POSIX `fcntl` locks belong to the (process, inode) pair: descriptors
+//!   and threads of one process never exclude each other, and closing ANY
+//!   descriptor of the file in the process drops the lock. A blocking
+//!   request that would close a cycle of POSIX waiters fails with `EDEADLK`.
+//! - OFD locks belong to the open file description, like flock, but share
+//!   the POSIX table: they conflict with POSIX locks, even of the same
+//!   process.
+//!
+//! A blocked lock waits on the runtime's condition variable, never spins.
+//! When every live process is blocked on a lock, nothing can wake any of
+//! them: SimFs reports the deadlock by panicking in every waiter with a
+//! message that starts `lockcheck: deadlock:` and lists who waits for what.
+//!
+//! **Durability.** Every change is visible at once (the page cache) and
+//! durable only after `fsync`: of the file for its data and size, of the
+//! parent directory for a creation, removal or rename. A process crash
+//! ([`SimFs::crash`], SIGKILL) closes its descriptors, drops its locks and
+//! loses nothing written. A power loss ([`SimFs::power_loss`]) keeps the
+//! durable state plus what the [`Profile`] allows of the pending changes:
+//! a prefix ([`Profile::InOrder`]; `fsync` of anything flushes everything
+//! before it) or any subset ([`Profile::Reordering`], as in the ALICE study;
+//! `fsync` of a file flushes only its data, of a directory only its
+//! entries). [`SimFs::crash_states`] enumerates the states a power loss
+//! could leave, so a checker can test them all.
+//!
+//! **Time and processes.** Time is virtual: `now` and `sleep` read and wait
+//! on the simulation's clock, which moves only when every live process is
+//! waiting (sleeping, paused or blocked), and then jumps to the earliest
+//! wake-up time. Calls take no time. So a lease expires only if a holder
+//! sleeps or is paused ([`SimFs::pause`], a GC pause or SIGSTOP) past it,
+//! never because the scheduler was slow. Clocks can be skewed per process
+//! ([`SimFs::skew_clock`]). A process is alive from [`SimFs::spawn`] until
+//! its [`SimProc`] is dropped (exit) or it crashes; a live process that
+//! makes no calls counts as running and holds the clock. Pids count up from
+//! 100 and can be reused after a crash ([`SimFs::spawn_with_pid`]).
+//!
+//! **Determinism.** The same scenario under the same schedule gives the
+//! same trace, bit for bit: SimFs has no randomness, no wall-clock reads and
+//! no hash-order dependence in what it returns.
+//!
+//! # Runtimes
+//!
+//! [`SimFs`] is generic over a [`sync::Runtime`]: [`sync::StdRuntime`] for
+//! real threads (the default), [`sync::ShuttleRuntime`] and
+//! [`sync::LoomRuntime`] for the explorers, all in one build.
 
 mod clock;
 mod errno;

@@ -203,11 +203,19 @@ impl Fs for RealFs {
     }
 
     fn read_at(&self, fd: Fd, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        // The kernel refuses a negative off_t before it looks at the descriptor.
+        if offset > i64::MAX as u64 {
+            return Err(err(Errno::EINVAL));
+        }
         let f = self.get(fd)?;
         retry(|| rustix::io::pread(f.as_fd(), &mut *buf, offset))
     }
 
     fn write_at(&self, fd: Fd, buf: &[u8], offset: u64) -> io::Result<usize> {
+        // The kernel refuses a negative off_t before it looks at the descriptor.
+        if offset > i64::MAX as u64 {
+            return Err(err(Errno::EINVAL));
+        }
         let f = self.get(fd)?;
         retry(|| rustix::io::pwrite(f.as_fd(), buf, offset))
     }

@@ -12,6 +12,24 @@ use crate::{Fd, FileKind, OpenOptions};
 /// writing or extending past it gives `EFBIG`.
 pub(crate) const MAX_FILE_SIZE: u64 = 1 << 30;
 
+/// pread and pwrite refuse an offset that is negative as a signed
+/// `off_t`, before they even look at the descriptor.
+fn check_offset(at: Option<u64>) -> io::Result<()> {
+    match at {
+        Some(off) if off > i64::MAX as u64 => Err(err(Errno::EINVAL)),
+        _ => Ok(()),
+    }
+}
+
+/// A read or write whose end would pass the largest signed `off_t` is
+/// refused (`rw_verify_area`), after the descriptor's access mode is checked.
+fn check_range(pos: u64, len: usize) -> io::Result<()> {
+    if pos as i128 + len as i128 > i64::MAX as i128 {
+        return Err(err(Errno::EINVAL));
+    }
+    Ok(())
+}
+
 /// `stat` fields, with mtime still in virtual time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Stat {
@@ -26,10 +44,11 @@ impl State {
     pub fn open(&mut self, who: Who, c: &Components<'_>, opts: OpenOptions) -> io::Result<Fd> {
         self.proc(who)?;
         let creating = opts.create || opts.create_new;
+        let entry = self.parent_of(c)?;
         if creating && c.trailing_slash {
             return Err(err(Errno::EISDIR));
         }
-        let ino = match self.parent_of(c)? {
+        let ino = match entry {
             None => ROOT,
             Some(e) => match e.ino {
                 Some(ino) => ino,
@@ -63,11 +82,13 @@ impl State {
 
     /// `read` (at the descriptor's offset) or `pread` (at `at`).
     pub fn read(&mut self, who: Who, fd: Fd, buf: &mut [u8], at: Option<u64>) -> io::Result<usize> {
+        check_offset(at)?;
         let id = self.ofd_id(who, fd)?;
         let ofd = self.ofd(id);
         if !ofd.opts.readable() {
             return Err(err(Errno::EBADF));
         }
+        check_range(at.unwrap_or(ofd.offset), buf.len())?;
         let off = at.unwrap_or(ofd.offset);
         let n = match self.cache.get(ofd.ino).map(|i| &i.node) {
             Some(Node::File(data)) => {
@@ -87,23 +108,23 @@ impl State {
     /// `write` or `pwrite`. Under `O_APPEND` both write at the end of the
     /// file (Linux ignores pwrite's offset there).
     pub fn write(&mut self, who: Who, fd: Fd, data: &[u8], at: Option<u64>) -> io::Result<usize> {
+        check_offset(at)?;
         let id = self.ofd_id(who, fd)?;
         let ofd = self.ofd(id);
         if !ofd.opts.writable() {
             return Err(err(Errno::EBADF));
         }
+        check_range(at.unwrap_or(ofd.offset), data.len())?;
         let ino = ofd.ino;
         let off = if ofd.opts.append {
             self.size(ino)
         } else {
             at.unwrap_or(ofd.offset)
         };
-        match off.checked_add(data.len() as u64) {
-            Some(end) if end > MAX_FILE_SIZE => return Err(err(Errno::EFBIG)),
-            Some(_) => {}
-            None => return Err(err(Errno::EINVAL)),
-        }
         if !data.is_empty() {
+            if off + data.len() as u64 > MAX_FILE_SIZE {
+                return Err(err(Errno::EFBIG));
+            }
             self.change(Op::Write {
                 ino,
                 offset: off,
