@@ -122,9 +122,11 @@
 //! sleeps or is paused ([`SimFs::pause`], a GC pause or SIGSTOP) past it,
 //! never because the scheduler was slow. Clocks can be skewed per process
 //! ([`SimFs::skew_clock`]). A process is alive from [`SimFs::spawn`] until
-//! its [`SimProc`] is dropped (exit) or it crashes; a live process that
-//! makes no calls counts as running and holds the clock. Pids count up from
-//! 100 and can be reused after a crash ([`SimFs::spawn_with_pid`]).
+//! its last [`SimProc`] handle is dropped (exit) or it crashes. Each handle
+//! is one thread of the process ([`SimProc::thread`] makes another); a
+//! thread that makes no calls counts as running and holds the clock, so
+//! drop the handles of threads that are done. Pids count up from 100 and
+//! can be reused after a crash ([`SimFs::spawn_with_pid`]).
 //!
 //! **Determinism.** The same scenario under the same schedule gives the
 //! same trace, bit for bit: SimFs has no randomness, no wall-clock reads and

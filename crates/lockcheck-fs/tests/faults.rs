@@ -340,3 +340,39 @@ fn every_live_process_blocked_on_locks_is_reported_as_a_deadlock() {
         );
     }
 }
+
+#[test]
+fn threads_of_one_process_share_posix_locks_and_are_tracked_separately() {
+    let fs = SimFs::new();
+    let main = fs.spawn();
+    let worker = main.thread();
+    assert_eq!(worker.pid(), main.pid());
+    let rw = OpenOptions::new().read(true).write(true).create(true);
+    let (f1, f2) = (main.open("f", rw).unwrap(), main.open("f", rw).unwrap());
+    // POSIX locks belong to the process: its threads never exclude each other.
+    main.lock(f1, LockApi::Posix, LockKind::Exclusive, Wait::NonBlock)
+        .unwrap();
+    worker
+        .lock(f2, LockApi::Posix, LockKind::Exclusive, Wait::NonBlock)
+        .unwrap();
+    // flock belongs to the description: the worker blocks on f2 while main,
+    // still running, holds f1's flock. That is not a deadlock: main can
+    // (and does) release it.
+    main.flock(f1, LockKind::Exclusive, Wait::NonBlock).unwrap();
+    std::thread::scope(|s| {
+        let t = s.spawn(move || worker.flock(f2, LockKind::Exclusive, Wait::Block));
+        while !fs.trace().iter().any(|e| e.result.starts_with("blocked")) {
+            std::thread::yield_now();
+        }
+        main.sleep(Duration::from_secs(1)); // Both threads wait: the clock moves.
+        main.unlock(f1, LockApi::Flock).unwrap();
+        t.join().unwrap().unwrap();
+    });
+    assert!(
+        fs.live_pids().contains(&main.pid()),
+        "the process lives while a handle does"
+    );
+    let pid = main.pid();
+    drop(main);
+    assert!(!fs.live_pids().contains(&pid));
+}

@@ -133,8 +133,12 @@ impl State {
                 continue;
             }
             seen.push(pid);
-            let waits = self.procs.get(&pid).and_then(|p| p.posix_wait);
-            if let Some((wino, wkind)) = waits {
+            let threads = self
+                .procs
+                .get(&pid)
+                .into_iter()
+                .flat_map(|p| p.threads.values());
+            for (wino, wkind) in threads.filter_map(|t| t.posix_wait) {
                 stack.extend(self.locks.record.blockers(wino, Owner::Process(pid), wkind));
             }
         }

@@ -26,7 +26,7 @@ pub use trace::TraceEvent;
 
 use crate::errno::{Errno, err};
 use crate::sync::{Runtime, StdRuntime};
-use state::{State, Status};
+use state::{Life, State};
 
 /// What every process of one simulation shares.
 pub(crate) struct Shared<R: Runtime> {
@@ -145,7 +145,7 @@ impl<R: Runtime> SimFs<R> {
     /// everything it wrote stays in the page cache. Its further calls fail
     /// with `ESRCH`. No-op for a process that already ended.
     pub fn crash(&self, pid: u32) {
-        self.with_state(|s| s.end_process(pid, None, Status::Crashed));
+        self.with_state(|s| s.end_process(pid, None, Life::Crashed));
     }
 
     /// Stops a process (SIGSTOP, a GC pause) for `d` of virtual time from

@@ -12,18 +12,23 @@ use super::lock_ops::Attempt;
 use super::ops::Stat;
 use super::sched::Idle;
 use super::show::{Shown, show_bytes, show_result};
-use super::state::{State, Status, Who};
+use super::state::{Life, State, Status, Who};
 use super::trace::TraceEvent;
 use crate::errno::{Errno, err};
 use crate::path::components;
 use crate::sync::{Runtime, StdRuntime};
 use crate::{Clock, Fd, Fs, LockApi, LockKind, Metadata, OpenOptions, ProcessInfo, Wait};
 
-/// One simulated process of a [`super::SimFs`], with its own descriptor
-/// table. It implements [`Fs`], [`Clock`] and [`ProcessInfo`], so protocol
-/// code runs on it unchanged. Share it by reference between the threads of
-/// the process; dropping it is the process exiting (its descriptors close
-/// and its locks go). After a crash every call fails with `ESRCH`.
+/// One thread of a simulated process of a [`super::SimFs`]. The process has
+/// its own descriptor table; it implements [`Fs`], [`Clock`] and
+/// [`ProcessInfo`], so protocol code runs on it unchanged.
+///
+/// [`super::SimFs::spawn`] gives the process's first thread; give every
+/// other thread of the same process its own handle with [`SimProc::thread`]
+/// (a handle is one thread of control: the clock and deadlock detection
+/// track each handle as running or waiting). Dropping the last handle is
+/// the process exiting: its descriptors close and its locks go. After a
+/// crash every call fails with `ESRCH`.
 pub struct SimProc<R: Runtime = StdRuntime> {
     pub(super) shared: Arc<Shared<R>>,
     pub(super) who: Who,
@@ -42,6 +47,20 @@ enum Poll<T> {
 type Guard<'a, R> = <R as Runtime>::Guard<'a, State>;
 
 impl<R: Runtime> SimProc<R> {
+    /// Another thread of this process: same pid, descriptors and locks
+    /// (POSIX locks of its threads never exclude each other), tracked
+    /// separately as running or waiting. The process lives until every one
+    /// of its handles is dropped.
+    pub fn thread(&self) -> SimProc<R> {
+        let mut g = self.enter();
+        let who = g.spawn_thread(self.who);
+        self.leave(g);
+        SimProc {
+            shared: Arc::clone(&self.shared),
+            who,
+        }
+    }
+
     /// Takes one atomic step: waits out a pause, runs `f`, records the call.
     fn step<T: Shown>(
         &self,
@@ -96,7 +115,6 @@ impl<R: Runtime> SimProc<R> {
         mut g: Guard<'g, R>,
         mut poll: impl FnMut(&mut State) -> Poll<T>,
     ) -> (Guard<'g, R>, io::Result<T>) {
-        let pid = self.who.pid;
         loop {
             if let Some(report) = g.deadlock.clone() {
                 drop(g);
@@ -114,16 +132,18 @@ impl<R: Runtime> SimProc<R> {
             } else {
                 poll(&mut g)
             };
-            let p = g.procs.get_mut(&pid).expect("caller is registered");
+            let t = g
+                .thread_mut(self.who)
+                .expect("a live handle's thread is registered");
             match state {
                 Poll::Ready(v) => {
-                    p.status = Status::Running;
-                    p.waiting_for = None;
+                    t.status = Status::Running;
+                    t.waiting_for = None;
                     return (g, Ok(v));
                 }
                 Poll::Pending { until, what } => {
-                    p.status = Status::Waiting(until);
-                    p.waiting_for = Some(what);
+                    t.status = Status::Waiting(until);
+                    t.waiting_for = Some(what);
                     match g.advance_if_idle() {
                         Idle::Busy => {
                             g.waiters += 1;
@@ -219,10 +239,9 @@ impl<R: Runtime> SimProc<R> {
                 }
                 _ => None,
             };
-            s.procs
-                .get_mut(&self.who.pid)
-                .expect("caller is registered")
-                .posix_wait = waits;
+            if let Some(t) = s.thread_mut(self.who) {
+                t.posix_wait = waits;
+            }
             match attempt {
                 Ok(Attempt::Conflict(what)) => Poll::Pending { until: None, what },
                 Ok(Attempt::Taken) => Poll::Ready(Ok(())),
@@ -481,10 +500,12 @@ impl<R: Runtime> ProcessInfo for SimProc<R> {
 impl<R: Runtime> Drop for SimProc<R> {
     fn drop(&mut self) {
         let mut g = self.enter();
-        if g.proc(self.who).is_ok() {
+        if g.end_thread(self.who) {
             self.record(&mut g, || "exit()".into(), || "0".into());
+            g.end_process(self.who.pid, Some(self.who.generation), Life::Exited);
+        } else {
+            g.wake_all(); // One thread fewer may leave only waiters.
         }
-        g.end_process(self.who.pid, Some(self.who.generation), Status::Exited);
         self.leave(g);
     }
 }

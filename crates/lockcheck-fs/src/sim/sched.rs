@@ -21,11 +21,15 @@ impl State {
     /// Called by a process that has just marked itself waiting.
     pub fn advance_if_idle(&mut self) -> Idle {
         let mut earliest: Option<Duration> = None;
-        for p in self.procs.values() {
-            match p.status {
-                Status::Running => return Idle::Busy,
-                Status::Waiting(Some(t)) => earliest = Some(earliest.map_or(t, |e| e.min(t))),
-                Status::Waiting(None) | Status::Exited | Status::Crashed => {}
+        for p in self.procs.values().filter(|p| p.alive()) {
+            for t in p.threads.values() {
+                match t.status {
+                    Status::Running => return Idle::Busy,
+                    Status::Waiting(Some(at)) => {
+                        earliest = Some(earliest.map_or(at, |e| e.min(at)))
+                    }
+                    Status::Waiting(None) => {}
+                }
             }
         }
         match earliest {
@@ -35,17 +39,18 @@ impl State {
                 Idle::Advanced
             }
             None => {
-                let waits: Vec<String> = self
-                    .procs
-                    .iter()
-                    .filter(|(_, p)| p.status == Status::Waiting(None))
-                    .map(|(pid, p)| {
-                        format!(
-                            "p{pid} waits for {}",
-                            p.waiting_for.as_deref().unwrap_or("?")
-                        )
-                    })
-                    .collect();
+                let mut waits = Vec::new();
+                for (pid, p) in self.procs.iter().filter(|(_, p)| p.alive()) {
+                    for (tid, t) in &p.threads {
+                        let who = if *tid == 0 {
+                            format!("p{pid}")
+                        } else {
+                            format!("p{pid}.{tid}")
+                        };
+                        let what = t.waiting_for.as_deref().unwrap_or("?");
+                        waits.push(format!("{who} waits for {what}"));
+                    }
+                }
                 Idle::Deadlock(format!(
                     "lockcheck: deadlock: every live process is blocked: {}",
                     waits.join("; ")

@@ -24,17 +24,43 @@ pub(crate) struct Ofd {
     pub opts: OpenOptions,
 }
 
-/// Where a process is, as far as the clock and deadlock detection care.
+/// Where a thread is, as far as the clock and deadlock detection care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Status {
     /// Running or runnable (includes a waiter that was just woken).
     Running,
     /// Waiting for a lock (`None`) or for the clock to reach a time.
     Waiting(Option<Duration>),
-    /// Exited normally: its handle was dropped.
+}
+
+/// Whether a process is alive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Life {
+    Alive,
+    /// Exited normally: its last handle was dropped.
     Exited,
     /// Killed (SIGKILL) or lost in a power failure.
     Crashed,
+}
+
+/// One thread of a simulated process (one [`super::SimProc`] handle).
+#[derive(Debug)]
+pub(crate) struct ThreadState {
+    pub status: Status,
+    /// What a waiting thread waits for, for deadlock reports.
+    pub waiting_for: Option<String>,
+    /// The POSIX lock a thread waits for, for EDEADLK detection.
+    pub posix_wait: Option<(Ino, crate::LockKind)>,
+}
+
+impl ThreadState {
+    fn new() -> ThreadState {
+        ThreadState {
+            status: Status::Running,
+            waiting_for: None,
+            posix_wait: None,
+        }
+    }
 }
 
 /// One simulated process.
@@ -42,30 +68,31 @@ pub(crate) enum Status {
 pub(crate) struct ProcState {
     /// Distinguishes a reused pid's new process from the dead one.
     pub generation: u64,
-    pub status: Status,
+    pub life: Life,
+    /// Its threads, by thread id; the process exits when the last goes.
+    pub threads: BTreeMap<u32, ThreadState>,
+    next_tid: u32,
     /// Descriptor table: index is the fd number.
     pub fds: Vec<Option<OfdId>>,
     /// SIGSTOP until this virtual time.
     pub paused_until: Duration,
     /// Added to the global clock by this process's `now`.
     pub skew_nanos: i128,
-    /// What a waiting process waits for, for deadlock reports.
-    pub waiting_for: Option<String>,
-    /// The POSIX lock a process waits for, for EDEADLK detection.
-    pub posix_wait: Option<(Ino, crate::LockKind)>,
 }
 
 impl ProcState {
     pub fn alive(&self) -> bool {
-        matches!(self.status, Status::Running | Status::Waiting(_))
+        self.life == Life::Alive
     }
 }
 
-/// The caller of a step: a pid and the generation it was spawned with.
+/// The caller of a step: a pid, the generation it was spawned with (a
+/// reused pid is a new generation) and the thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Who {
     pub pid: u32,
     pub generation: u64,
+    pub tid: u32,
 }
 
 /// Everything SimFs knows.
@@ -137,15 +164,54 @@ impl State {
         let generation = self.next_generation;
         let proc = ProcState {
             generation,
-            status: Status::Running,
+            life: Life::Alive,
+            threads: BTreeMap::from([(0, ThreadState::new())]),
+            next_tid: 1,
             fds: Vec::new(),
             paused_until: Duration::ZERO,
             skew_nanos: 0,
-            waiting_for: None,
-            posix_wait: None,
         };
         self.procs.insert(pid, proc);
-        Ok(Who { pid, generation })
+        Ok(Who {
+            pid,
+            generation,
+            tid: 0,
+        })
+    }
+
+    /// Registers another thread of the caller's process (even a dead one:
+    /// its calls then fail with `ESRCH`).
+    pub fn spawn_thread(&mut self, who: Who) -> Who {
+        let p = self
+            .procs
+            .get_mut(&who.pid)
+            .expect("the spawning process is registered");
+        let tid = p.next_tid;
+        p.next_tid += 1;
+        if p.generation == who.generation {
+            p.threads.insert(tid, ThreadState::new());
+        }
+        Who { tid, ..who }
+    }
+
+    /// Removes a thread; true if it was the last thread of its live process.
+    pub fn end_thread(&mut self, who: Who) -> bool {
+        match self.procs.get_mut(&who.pid) {
+            Some(p) if p.generation == who.generation => {
+                p.threads.remove(&who.tid);
+                p.threads.is_empty() && p.alive()
+            }
+            _ => false,
+        }
+    }
+
+    /// The calling thread's state (it is registered while its handle lives).
+    pub fn thread_mut(&mut self, who: Who) -> Option<&mut ThreadState> {
+        let p = self
+            .procs
+            .get_mut(&who.pid)
+            .filter(|p| p.generation == who.generation)?;
+        p.threads.get_mut(&who.tid)
     }
 
     /// The caller's process, or `ESRCH` once it has crashed or exited.
@@ -165,7 +231,7 @@ impl State {
 
     /// Ends a process: closes every descriptor (dropping its locks) and
     /// marks it `end` (exited or crashed). No-op if it already ended.
-    pub fn end_process(&mut self, pid: u32, generation: Option<u64>, end: Status) {
+    pub fn end_process(&mut self, pid: u32, generation: Option<u64>, end: Life) {
         let Some(p) = self.procs.get_mut(&pid) else {
             return;
         };
@@ -173,7 +239,7 @@ impl State {
             return;
         }
         let fds = std::mem::take(&mut p.fds);
-        p.status = end;
+        p.life = end;
         for ofd in fds.into_iter().flatten() {
             self.release_ofd_and_posix(pid, ofd);
         }
@@ -185,7 +251,7 @@ impl State {
     pub fn power_loss(&mut self, tree: Tree) {
         for p in self.procs.values_mut() {
             if p.alive() {
-                p.status = Status::Crashed;
+                p.life = Life::Crashed;
             }
             p.fds.clear();
         }
@@ -354,9 +420,9 @@ impl State {
     /// it can be counted as blocked, so the clock never jumps and no
     /// deadlock is declared over a waiter that could now proceed.
     pub fn wake_all(&mut self) {
-        for p in self.procs.values_mut() {
-            if matches!(p.status, Status::Waiting(_)) {
-                p.status = Status::Running;
+        for t in self.procs.values_mut().flat_map(|p| p.threads.values_mut()) {
+            if matches!(t.status, Status::Waiting(_)) {
+                t.status = Status::Running;
             }
         }
         self.notify = true;
