@@ -121,20 +121,23 @@ impl State {
         } else {
             at.unwrap_or(ofd.offset)
         };
-        if !data.is_empty() {
-            if off + data.len() as u64 > MAX_FILE_SIZE {
-                return Err(err(Errno::EFBIG));
-            }
-            self.change(Op::Write {
-                ino,
-                offset: off,
-                data: data.to_vec(),
-            });
+        if data.is_empty() {
+            return Ok(0); // Nothing written: even O_APPEND leaves the offset.
         }
+        if off + data.len() as u64 > MAX_FILE_SIZE {
+            return Err(err(Errno::EFBIG));
+        }
+        let data = data.to_vec();
+        let len = data.len();
+        self.change(Op::Write {
+            ino,
+            offset: off,
+            data,
+        });
         if at.is_none() {
-            self.ofd_mut(id).offset = off + data.len() as u64;
+            self.ofd_mut(id).offset = off + len as u64;
         }
-        Ok(data.len())
+        Ok(len)
     }
 
     pub fn seek(&mut self, who: Who, fd: Fd, pos: SeekFrom) -> io::Result<u64> {
