@@ -81,22 +81,28 @@ fn a_crashed_pid_can_be_reused_and_the_old_handle_stays_dead() {
     assert!(observer.is_alive(pid));
 }
 
+/// The usual atomic replace of `cfg` by "new": temp file, then rename,
+/// fsyncing the temp file's data first only when asked. Returns the
+/// contents of `cfg` in every crash state.
+fn replace_cfg(fs: &SimFs, fsync_data: bool) -> Vec<Option<Vec<u8>>> {
+    let p = fs.spawn();
+    write_durably(&p, "cfg", b"old");
+    let fd = p.open("cfg.tmp", create()).unwrap();
+    p.write_all(fd, b"new").unwrap();
+    if fsync_data {
+        p.fsync(fd).unwrap();
+    }
+    p.close(fd).unwrap();
+    p.rename("cfg.tmp", "cfg").unwrap();
+    fs.crash_states()
+        .map(|s| s.file("cfg").map(<[u8]>::to_vec))
+        .collect()
+}
+
 #[test]
 fn unsynced_writes_may_be_lost_in_order_but_never_reordered() {
     let fs = sim(Profile::InOrder);
-    let p = fs.spawn();
-    write_durably(&p, "cfg", b"old");
-    // The usual atomic-replace dance without any fsync.
-    let fd = p.open("cfg.tmp", create()).unwrap();
-    p.write_all(fd, b"new").unwrap();
-    p.close(fd).unwrap();
-    p.rename("cfg.tmp", "cfg").unwrap();
-
-    let states: Vec<_> = fs.crash_states().collect();
-    let cfgs: Vec<_> = states
-        .iter()
-        .map(|s| s.file("cfg").map(<[u8]>::to_vec))
-        .collect();
+    let cfgs = replace_cfg(&fs, false);
     assert_eq!(
         fs.crash_state_count(),
         4,
@@ -113,18 +119,8 @@ fn unsynced_writes_may_be_lost_in_order_but_never_reordered() {
 #[test]
 fn reordering_can_persist_a_rename_before_the_data_it_publishes() {
     let fs = sim(Profile::Reordering);
-    let p = fs.spawn();
-    write_durably(&p, "cfg", b"old");
-    let fd = p.open("cfg.tmp", create()).unwrap();
-    p.write_all(fd, b"new").unwrap();
-    p.close(fd).unwrap();
-    p.rename("cfg.tmp", "cfg").unwrap();
-
+    let cfgs = replace_cfg(&fs, false);
     assert_eq!(fs.crash_state_count(), 8);
-    let cfgs: Vec<_> = fs
-        .crash_states()
-        .map(|s| s.file("cfg").map(<[u8]>::to_vec))
-        .collect();
     assert!(
         cfgs.contains(&Some(Vec::new())),
         "ALICE's empty file after a crash: {cfgs:?}"
@@ -134,18 +130,11 @@ fn reordering_can_persist_a_rename_before_the_data_it_publishes() {
 #[test]
 fn fsync_before_rename_rules_out_the_empty_file_even_when_reordering() {
     let fs = sim(Profile::Reordering);
-    let p = fs.spawn();
-    write_durably(&p, "cfg", b"old");
-    let fd = p.open("cfg.tmp", create()).unwrap();
-    p.write_all(fd, b"new").unwrap();
-    p.fsync(fd).unwrap();
-    p.close(fd).unwrap();
-    p.rename("cfg.tmp", "cfg").unwrap();
-
-    for state in fs.crash_states() {
-        let cfg = state.file("cfg").expect("cfg is never missing");
-        assert!(cfg == b"old" || cfg == b"new", "torn state:\n{state}");
+    for cfg in replace_cfg(&fs, true) {
+        let cfg = cfg.expect("cfg is never missing");
+        assert!(cfg == b"old" || cfg == b"new", "torn cfg: {cfg:?}");
     }
+    let p = fs.spawn();
     p.fsync_dir("").unwrap();
     assert_eq!(
         fs.crash_state_count(),
