@@ -186,9 +186,10 @@ pub enum Wait {
 /// same root). Every error is an [`io::Error`] carrying the errno a Linux
 /// kernel gives for the same call (see [`crate::errno_of`]).
 ///
-/// One value is one process: [`crate::RealFs`] is the calling OS process,
-/// [`crate::SimProc`] one simulated process of a [`crate::SimFs`]. It can be
-/// shared by the threads of that process.
+/// One value is one process: [`crate::RealFs`] is the calling OS process
+/// (share it between threads freely); [`crate::SimProc`] is one thread of a
+/// simulated process of a [`crate::SimFs`] (give each thread its own handle
+/// with [`crate::SimProc::thread`]).
 pub trait Fs: Send + Sync {
     /// `open(2)`: returns the lowest free descriptor.
     fn open(&self, path: impl AsRef<Path>, opts: OpenOptions) -> io::Result<Fd>;

@@ -113,7 +113,9 @@
 //! before it) or any subset ([`Profile::Reordering`], as in the ALICE study;
 //! `fsync` of a file flushes only its data, of a directory only its
 //! entries). [`SimFs::crash_states`] enumerates the states a power loss
-//! could leave, so a checker can test them all.
+//! could leave, so a checker can test them all (under `Reordering`, the
+//! subsets of the first [`MAX_REORDERED`] pending changes, the later ones
+//! always kept).
 //!
 //! **Time and processes.** Time is virtual: `now` and `sleep` read and wait
 //! on the simulation's clock, which moves only when every live process is
@@ -152,4 +154,4 @@ pub use errno::{Errno, errno_of};
 pub use fs::{Fd, FileKind, Fs, LockApi, LockKind, Metadata, OpenOptions, Wait};
 pub use process::{Process, ProcessInfo};
 pub use real::RealFs;
-pub use sim::{Profile, SimConfig, SimFs, SimProc, Skew, Snapshot, TraceEvent};
+pub use sim::{MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot, TraceEvent};

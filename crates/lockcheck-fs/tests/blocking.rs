@@ -10,28 +10,31 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use lockcheck_fs::sync::ShuttleRuntime;
-use lockcheck_fs::{Errno, Fd, Fs, LockApi, LockKind, OpenOptions, RealFs, SimFs, Wait, errno_of};
+use lockcheck_fs::{
+    Errno, Fd, Fs, LockApi, LockKind, OpenOptions, ProcessInfo, RealFs, SimFs, Wait, errno_of,
+};
 
 fn rw_create() -> OpenOptions {
     OpenOptions::new().read(true).write(true).create(true)
 }
 
 /// Waits until /proc/locks shows a process asleep waiting for a lock on
-/// inode `ino`. Panics after a minute: that is a failure, not a verdict.
-fn wait_for_kernel_waiter(ino: u64) {
+/// the file at `path` (its device and inode, as `MAJ:MIN:INO`). Panics
+/// after a minute: that is a failure, not a verdict.
+fn wait_for_kernel_waiter(path: &std::path::Path) {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).expect("the lock file exists");
+    let (major, minor) = (libc::major(meta.dev()), libc::minor(meta.dev()));
+    let id = format!(" {major:02x}:{minor:02x}:{} ", meta.ino());
     let deadline = Instant::now() + Duration::from_secs(60);
-    let suffix = format!(":{ino} ");
     loop {
         let locks = std::fs::read_to_string("/proc/locks").expect("/proc/locks is readable");
-        if locks
-            .lines()
-            .any(|l| l.contains("->") && l.contains(&suffix))
-        {
+        if locks.lines().any(|l| l.contains("->") && l.contains(&id)) {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "no waiter on inode {ino} appeared in /proc/locks:\n{locks}"
+            "no waiter on{id}appeared in /proc/locks:\n{locks}"
         );
         std::thread::sleep(Duration::from_millis(1));
     }
@@ -53,7 +56,6 @@ fn real_waiter_gets_lock_only_after(
     let fh = holder.open("lock", rw_create()).unwrap();
     let fw = waiter.open("lock", rw_create()).unwrap();
     hold(&holder, fh);
-    let ino = holder.fstat(fh).unwrap().ino;
     let released = AtomicBool::new(false);
     std::thread::scope(|s| {
         let t = s.spawn(|| {
@@ -62,7 +64,7 @@ fn real_waiter_gets_lock_only_after(
                 .unwrap();
             released.load(Ordering::SeqCst)
         });
-        wait_for_kernel_waiter(ino);
+        wait_for_kernel_waiter(&dir.path().join("lock"));
         released.store(true, Ordering::SeqCst);
         release(&holder, fh);
         assert!(
@@ -119,8 +121,8 @@ fn sim_flock_waiter_on_real_threads_blocks_until_the_holder_unlocks() {
             waiter.flock(fw, LockKind::Exclusive, Wait::Block).unwrap();
             released.load(Ordering::SeqCst)
         });
-        // Wait for the fact that the waiter is blocked, as the trace shows.
-        while !fs.trace().iter().any(|e| e.result.starts_with("blocked")) {
+        // Wait for the fact that the waiter is asleep on the lock.
+        while !fs.blocked_pids().contains(&waiter.pid()) {
             std::thread::yield_now();
         }
         released.store(true, Ordering::SeqCst);
@@ -189,8 +191,10 @@ fn shuttle_flock_waiter_blocks_until_the_holder_closes_in_every_interleaving() {
 
 #[test]
 fn shuttle_fcntl_lock_vanishes_when_the_process_closes_another_descriptor() {
+    let (runs, blocked) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (r2, b2) = (runs.clone(), blocked.clone());
     shuttle::check_dfs(
-        || {
+        move || {
             let fs = SimFs::<ShuttleRuntime>::default();
             let (holder, waiter) = (fs.spawn(), fs.spawn());
             let f1 = holder.open("lock", rw_create()).unwrap();
@@ -210,8 +214,21 @@ fn shuttle_fcntl_lock_vanishes_when_the_process_closes_another_descriptor() {
             closed.store(true, Ordering::SeqCst);
             holder.close(f2).unwrap(); // Not the descriptor that took the lock.
             t.join().unwrap();
+            r2.fetch_add(1, Ordering::SeqCst);
+            if fs
+                .trace()
+                .iter()
+                .any(|e| e.call.contains("[after waiting]"))
+            {
+                b2.fetch_add(1, Ordering::SeqCst);
+            }
         },
         None,
+    );
+    let (runs, blocked) = (runs.load(Ordering::SeqCst), blocked.load(Ordering::SeqCst));
+    assert!(
+        blocked > 0 && blocked < runs,
+        "{blocked} of {runs} interleavings blocked"
     );
 }
 

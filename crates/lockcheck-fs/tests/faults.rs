@@ -221,12 +221,15 @@ fn a_paused_process_stays_stopped_while_others_run() {
             a.write_all(fd, b"late write").unwrap();
             a.now()
         });
-        // However long b takes, a does not run while b is running.
+        // The clock reaches 30 s only once a waits too: a has reached its
+        // write and is held there by the pause.
+        b.sleep(Duration::from_secs(30));
+        // However long b now takes, a does not run while b is running.
         for i in 0..100 {
             b.mkdir(format!("d{i}")).unwrap();
         }
         assert_eq!(b.read_file("lease").unwrap(), b"");
-        b.sleep(Duration::from_secs(61));
+        b.sleep(Duration::from_secs(31));
         assert_eq!(b.read_file("lease").unwrap(), b"late write");
         let resumed = paused.join().unwrap();
         assert_eq!(
@@ -350,7 +353,7 @@ fn threads_of_one_process_share_posix_locks_and_are_tracked_separately() {
     main.flock(f1, LockKind::Exclusive, Wait::NonBlock).unwrap();
     std::thread::scope(|s| {
         let t = s.spawn(move || worker.flock(f2, LockKind::Exclusive, Wait::Block));
-        while !fs.trace().iter().any(|e| e.result.starts_with("blocked")) {
+        while !fs.blocked_pids().contains(&fs.live_pids()[0]) {
             std::thread::yield_now();
         }
         main.sleep(Duration::from_secs(1)); // Both threads wait: the clock moves.
@@ -364,4 +367,153 @@ fn threads_of_one_process_share_posix_locks_and_are_tracked_separately() {
     let pid = main.pid();
     drop(main);
     assert!(!fs.live_pids().contains(&pid));
+}
+
+#[test]
+fn fsync_of_a_new_directory_keeps_its_entries_until_its_name_is_durable() {
+    // The textbook order: the file, then its directory, then the parent.
+    let fs = sim(Profile::Reordering);
+    let p = fs.spawn();
+    p.mkdir("d").unwrap();
+    let fd = p.open("d/f", create()).unwrap();
+    p.write_all(fd, b"data").unwrap();
+    p.fsync(fd).unwrap();
+    p.fsync_dir("d").unwrap();
+    assert!(
+        !fs.durable_snapshot().contains("d"),
+        "d's own name is not durable yet"
+    );
+    p.fsync_dir("").unwrap();
+    assert_eq!(fs.durable_snapshot().file("d/f"), Some(&b"data"[..]));
+    assert_eq!(fs.crash_state_count(), 1);
+}
+
+#[test]
+fn a_renamed_directory_never_comes_back_as_a_file() {
+    let fs = sim(Profile::Reordering);
+    let p = fs.spawn();
+    p.mkdir("d.tmp").unwrap();
+    p.rename("d.tmp", "d").unwrap();
+    for state in fs.crash_states() {
+        assert!(
+            state.file("d").is_none() && state.file("d.tmp").is_none(),
+            "{state}"
+        );
+    }
+    p.fsync_dir("").unwrap();
+    assert_eq!(fs.durable_snapshot().entries().get("d"), Some(&None));
+}
+
+#[test]
+fn changes_past_the_reordering_window_are_kept_in_every_crash_state() {
+    let fs = sim(Profile::Reordering);
+    let p = fs.spawn();
+    let fd = p.open("log", create()).unwrap();
+    for _ in 0..70 {
+        p.write_all(fd, b"x").unwrap();
+    }
+    p.write_file("late", b"1").unwrap();
+    assert_eq!(fs.crash_state_count(), 1 << lockcheck_fs::MAX_REORDERED);
+    let last = fs.crash_state(fs.crash_state_count() - 1).unwrap();
+    assert_eq!(last.file("late"), Some(&b"1"[..]));
+    assert_eq!(last.file("log").map(<[u8]>::len), Some(70));
+    assert_eq!(fs.crash_state(0).unwrap().file("late"), Some(&b"1"[..]));
+}
+
+#[test]
+fn sleeping_or_pausing_forever_saturates_the_clock_instead_of_panicking() {
+    let fs = SimFs::new();
+    let p = fs.spawn();
+    let q = fs.spawn();
+    fs.advance(Duration::from_secs(1));
+    fs.pause(q.pid(), Duration::MAX).unwrap();
+    drop(q);
+    p.sleep(Duration::MAX);
+    fs.advance(Duration::MAX);
+    assert!(p.now() > fs.now() - Duration::from_secs(1));
+}
+
+#[test]
+fn power_loss_clears_a_declared_deadlock() {
+    let fs = SimFs::new();
+    let (a, b) = (fs.spawn(), fs.spawn());
+    let (a1, a2) = (
+        a.open("1", create()).unwrap(),
+        a.open("2", create()).unwrap(),
+    );
+    let (b1, b2) = (
+        b.open("1", create()).unwrap(),
+        b.open("2", create()).unwrap(),
+    );
+    a.flock(a1, LockKind::Exclusive, Wait::Block).unwrap();
+    b.flock(b2, LockKind::Exclusive, Wait::Block).unwrap();
+    std::thread::scope(|s| {
+        let ta = s.spawn(move || a.flock(a2, LockKind::Exclusive, Wait::Block));
+        let tb = s.spawn(move || b.flock(b1, LockKind::Exclusive, Wait::Block));
+        assert!(
+            ta.join().is_err() && tb.join().is_err(),
+            "both told of the deadlock"
+        );
+    });
+    fs.power_loss(fs.crash_state_count() - 1).unwrap();
+    assert!(
+        fs.spawn().exists("1").unwrap(),
+        "the simulation goes on after the power loss"
+    );
+}
+
+#[test]
+fn faults_appear_in_the_trace() {
+    let fs = SimFs::new();
+    let p = fs.spawn();
+    fs.pause(p.pid(), Duration::from_secs(5)).unwrap();
+    fs.skew_clock(p.pid(), Skew::Ahead(Duration::from_secs(1)))
+        .unwrap();
+    fs.crash(p.pid());
+    fs.power_loss(0).unwrap();
+    let calls: Vec<String> = fs
+        .trace()
+        .iter()
+        .map(|e| format!("p{} {}", e.pid, e.call))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "p100 pause(5s) (SIGSTOP)",
+            "p100 skew_clock(Ahead(1s))",
+            "p100 crash (SIGKILL)",
+            "p0 power loss, crash state 0"
+        ]
+    );
+    assert_eq!(
+        errno(fs.skew_clock(p.pid(), Skew::Ahead(Duration::ZERO))),
+        Errno::ESRCH
+    );
+}
+
+#[test]
+fn one_handle_used_by_two_threads_at_once_is_refused_with_a_clear_message() {
+    let fs = SimFs::new();
+    let (a, b) = (fs.spawn(), fs.spawn());
+    let fa = a.open("l", create()).unwrap();
+    let fb = b.open("l", create()).unwrap();
+    a.flock(fa, LockKind::Exclusive, Wait::Block).unwrap();
+    let second = std::thread::scope(|s| {
+        let first = s.spawn(|| b.flock(fb, LockKind::Exclusive, Wait::Block));
+        while !fs.blocked_pids().contains(&b.pid()) {
+            std::thread::yield_now();
+        }
+        // b's only thread is asleep in flock: another call through b is a
+        // second thread sharing the handle.
+        let second = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.stat("l")));
+        a.unlock(fa, LockApi::Flock).unwrap();
+        first.join().unwrap().unwrap();
+        second
+    });
+    let panic = second.expect_err("refused");
+    let msg = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        msg.contains("used by two threads at once") && msg.contains("SimProc::thread()"),
+        "{msg}"
+    );
 }

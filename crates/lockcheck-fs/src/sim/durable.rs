@@ -8,6 +8,11 @@
 use std::time::Duration;
 
 use super::tree::{Ino, Op, Tree};
+use crate::FileKind;
+
+/// Under [`Profile::Reordering`], how many pending changes crash states
+/// choose among (2^63 states); changes after these are kept in every state.
+pub const MAX_REORDERED: usize = 63;
 
 /// Which not-yet-durable changes a power loss may keep.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -52,12 +57,14 @@ impl Durable {
     /// `fsync` of a regular file: its data is on disk even if no name for
     /// it is yet.
     pub fn sync_file(&mut self, ino: Ino, now: Duration) {
-        self.tree.ensure_file(ino, now);
+        self.tree.ensure(ino, FileKind::File, now);
         self.sync(|op| op.data_ino() == Some(ino));
     }
 
-    /// `fsync` of a directory.
-    pub fn sync_dir(&mut self, dir: Ino) {
+    /// `fsync` of a directory: its entries are on disk even if no name for
+    /// the directory itself is yet.
+    pub fn sync_dir(&mut self, dir: Ino, now: Duration) {
+        self.tree.ensure(dir, FileKind::Dir, now);
         self.sync(|op| op.touches_dir(dir));
     }
 
@@ -82,21 +89,23 @@ impl Durable {
         }
     }
 
-    /// How many crash states the profile allows (saturating at `u64::MAX`;
-    /// several may be equal).
+    /// How many crash states [`Durable::crash_state`] numbers. Under
+    /// `Reordering` that is every subset of the first [`MAX_REORDERED`]
+    /// pending changes (the later ones are then always kept); several
+    /// states may be equal.
     pub fn crash_state_count(&self) -> u64 {
         let n = self.pending.len();
         match self.profile {
             Profile::InOrder => n as u64 + 1,
-            Profile::Reordering if n >= 64 => u64::MAX,
-            Profile::Reordering => 1u64 << n,
+            Profile::Reordering => 1u64 << n.min(MAX_REORDERED),
         }
     }
 
     /// Crash state number `index` (`0..crash_state_count()`): state 0 is
     /// the durable tree alone, the last one keeps every pending change.
     /// Under `InOrder`, state k keeps the first k changes; under
-    /// `Reordering`, bit i of `index` keeps change i.
+    /// `Reordering`, bit i of `index` keeps change i, and changes past the
+    /// first [`MAX_REORDERED`] are always kept.
     pub fn crash_state(&self, index: u64) -> Option<Tree> {
         if index >= self.crash_state_count() {
             return None;
@@ -105,7 +114,7 @@ impl Durable {
         for (i, (op, at)) in self.pending.iter().enumerate() {
             let kept = match self.profile {
                 Profile::InOrder => (i as u64) < index,
-                Profile::Reordering => i < 64 && index & (1 << i) != 0,
+                Profile::Reordering => i >= MAX_REORDERED || index & (1 << i) != 0,
             };
             if kept {
                 tree.apply(op, *at);

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 pub use config::SimConfig;
-pub use durable::Profile;
+pub use durable::{MAX_REORDERED, Profile};
 pub use proc::SimProc;
 pub use snapshot::Snapshot;
 pub use trace::TraceEvent;
@@ -27,6 +27,15 @@ pub use trace::TraceEvent;
 use crate::errno::{Errno, err};
 use crate::sync::{Runtime, StdRuntime};
 use state::{Life, State};
+
+/// The virtual clock stops at 400 years (still a u64 of nanoseconds):
+/// sleeping or pausing "forever" saturates there instead of overflowing.
+const CLOCK_LIMIT: Duration = Duration::from_secs(400 * 365 * 24 * 3600);
+
+/// `clock + d`, saturating at [`CLOCK_LIMIT`].
+pub(crate) fn later(clock: Duration, d: Duration) -> Duration {
+    clock.saturating_add(d).min(CLOCK_LIMIT)
+}
 
 /// What every process of one simulation shares.
 pub(crate) struct Shared<R: Runtime> {
@@ -145,42 +154,61 @@ impl<R: Runtime> SimFs<R> {
     /// everything it wrote stays in the page cache. Its further calls fail
     /// with `ESRCH`. No-op for a process that already ended.
     pub fn crash(&self, pid: u32) {
-        self.with_state(|s| s.end_process(pid, None, Life::Crashed));
+        let _ = self.fault(
+            pid,
+            || "crash (SIGKILL)".into(),
+            |s| {
+                s.end_process(pid, None, Life::Crashed);
+                Ok(())
+            },
+        );
     }
 
     /// Stops a process (SIGSTOP, a GC pause) for `d` of virtual time from
     /// now: its next call, or the wait it is in, does not proceed until
     /// then, while the others run. `ESRCH` if it is not alive.
     pub fn pause(&self, pid: u32, d: Duration) -> io::Result<()> {
-        self.with_state(|s| {
-            let until = s.clock + d;
-            let p = s
-                .procs
-                .get_mut(&pid)
-                .filter(|p| p.alive())
-                .ok_or_else(|| err(Errno::ESRCH))?;
-            p.paused_until = p.paused_until.max(until);
-            Ok(())
-        })
+        self.fault(
+            pid,
+            || format!("pause({d:?}) (SIGSTOP)"),
+            |s| {
+                let until = later(s.clock, d);
+                let p = s
+                    .procs
+                    .get_mut(&pid)
+                    .filter(|p| p.alive())
+                    .ok_or_else(|| err(Errno::ESRCH))?;
+                p.paused_until = p.paused_until.max(until);
+                Ok(())
+            },
+        )
     }
 
     /// Sets how far a process's clock is from the simulation's.
     pub fn skew_clock(&self, pid: u32, skew: Skew) -> io::Result<()> {
-        self.with_state(|s| {
-            let p = s.procs.get_mut(&pid).ok_or_else(|| err(Errno::ESRCH))?;
-            p.skew_nanos = match skew {
-                Skew::Ahead(d) => d.as_nanos() as i128,
-                Skew::Behind(d) => -(d.as_nanos() as i128),
-            };
-            Ok(())
-        })
+        self.fault(
+            pid,
+            || format!("skew_clock({skew:?})"),
+            |s| {
+                let p = s
+                    .procs
+                    .get_mut(&pid)
+                    .filter(|p| p.alive())
+                    .ok_or_else(|| err(Errno::ESRCH))?;
+                p.skew_nanos = match skew {
+                    Skew::Ahead(d) => d.as_nanos() as i128,
+                    Skew::Behind(d) => -(d.as_nanos() as i128),
+                };
+                Ok(())
+            },
+        )
     }
 
     /// Moves the virtual clock forward by `d` (waking sleepers whose time
     /// has come).
     pub fn advance(&self, d: Duration) {
         self.with_state(|s| {
-            s.clock += d;
+            s.clock = later(s.clock, d);
             s.wake_all();
         });
     }
@@ -211,6 +239,24 @@ impl<R: Runtime> SimFs<R> {
             s.procs
                 .iter()
                 .filter(|(_, p)| p.alive())
+                .map(|(pid, _)| *pid)
+                .collect()
+        })
+    }
+
+    /// The pids of live processes with a thread asleep waiting for a lock,
+    /// sorted: a test can wait for this fact instead of for time.
+    pub fn blocked_pids(&self) -> Vec<u32> {
+        self.with_state(|s| {
+            let blocked = |p: &state::ProcState| {
+                p.alive()
+                    && p.threads
+                        .values()
+                        .any(|t| t.parked && t.status == state::Status::Waiting(None))
+            };
+            s.procs
+                .iter()
+                .filter(|(_, p)| blocked(p))
                 .map(|(pid, _)| *pid)
                 .collect()
         })
@@ -257,13 +303,41 @@ impl<R: Runtime> SimFs<R> {
     /// state `index`, which is then durable. `EINVAL` if there is no such
     /// state.
     pub fn power_loss(&self, index: u64) -> io::Result<()> {
+        self.fault(
+            0,
+            || format!("power loss, crash state {index}"),
+            |s| {
+                let tree = s
+                    .durable
+                    .crash_state(index)
+                    .ok_or_else(|| err(Errno::EINVAL))?;
+                s.power_loss(tree);
+                Ok(())
+            },
+        )
+    }
+
+    /// A fault injected from outside the processes: one step, traced
+    /// against the process it hits (pid 0 for the whole machine).
+    fn fault(
+        &self,
+        pid: u32,
+        call: impl FnOnce() -> String,
+        f: impl FnOnce(&mut State) -> io::Result<()>,
+    ) -> io::Result<()> {
         self.with_state(|s| {
-            let tree = s
-                .durable
-                .crash_state(index)
-                .ok_or_else(|| err(Errno::EINVAL))?;
-            s.power_loss(tree);
-            Ok(())
+            let result = f(s);
+            if self.shared.trace {
+                let shown = show::show_result(&result);
+                s.trace.push(TraceEvent {
+                    step: s.steps,
+                    pid,
+                    call: call(),
+                    result: shown,
+                });
+            }
+            s.steps += 1;
+            result
         })
     }
 }

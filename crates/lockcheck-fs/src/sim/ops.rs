@@ -172,7 +172,7 @@ impl State {
     pub fn fsync(&mut self, who: Who, fd: Fd) -> io::Result<()> {
         let ino = self.ofd(self.ofd_id(who, fd)?).ino;
         match self.kind(ino) {
-            FileKind::Dir => self.durable.sync_dir(ino),
+            FileKind::Dir => self.durable.sync_dir(ino, self.clock),
             FileKind::File => self.durable.sync_file(ino, self.clock),
         }
         Ok(())
@@ -184,7 +184,7 @@ impl State {
         if self.kind(ino) != FileKind::Dir {
             return Err(err(Errno::ENOTDIR));
         }
-        self.durable.sync_dir(ino);
+        self.durable.sync_dir(ino, self.clock);
         Ok(())
     }
 
@@ -257,6 +257,7 @@ impl State {
             to_dir: d.dir,
             to_name: d.name.to_string(),
             ino: src,
+            kind: src_kind,
         });
         Ok(())
     }

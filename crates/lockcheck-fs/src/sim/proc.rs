@@ -115,6 +115,14 @@ impl<R: Runtime> SimProc<R> {
         mut g: Guard<'g, R>,
         mut poll: impl FnMut(&mut State) -> Poll<T>,
     ) -> (Guard<'g, R>, io::Result<T>) {
+        if g.thread_mut(self.who).is_some_and(|t| t.parked) {
+            drop(g);
+            panic!(
+                "lockcheck: one SimProc handle (p{}) is used by two threads at once; \
+                 give each thread its own handle with SimProc::thread()",
+                self.who.pid
+            );
+        }
         loop {
             if let Some(report) = g.deadlock.clone() {
                 drop(g);
@@ -147,7 +155,9 @@ impl<R: Runtime> SimProc<R> {
                     match g.advance_if_idle() {
                         Idle::Busy => {
                             g.waiters += 1;
+                            t_parked(&mut g, self.who, true);
                             g = R::wait(&self.shared.cv, g);
+                            t_parked(&mut g, self.who, false);
                             g.waiters -= 1;
                         }
                         Idle::Advanced => R::notify_all(&self.shared.cv),
@@ -256,6 +266,13 @@ impl<R: Runtime> SimProc<R> {
         );
         self.leave(g);
         result
+    }
+}
+
+/// Marks the calling thread as parked on the condvar (or not).
+fn t_parked(g: &mut State, who: Who, parked: bool) {
+    if let Some(t) = g.thread_mut(who) {
+        t.parked = parked;
     }
 }
 
@@ -466,7 +483,7 @@ impl<R: Runtime> Clock for SimProc<R> {
             R::yield_now();
             return;
         }
-        let wake = self.step(|| format!("sleep({d:?})"), |s| Ok(s.clock + d));
+        let wake = self.step(|| format!("sleep({d:?})"), |s| Ok(super::later(s.clock, d)));
         let Ok(wake) = wake else { return };
         let g = self.enter();
         let (g, _) = self.wait_until(g, |s| {

@@ -51,6 +51,9 @@ pub(crate) struct ThreadState {
     pub waiting_for: Option<String>,
     /// The POSIX lock a thread waits for, for EDEADLK detection.
     pub posix_wait: Option<(Ino, crate::LockKind)>,
+    /// Asleep on the condvar: a second call through the same handle now
+    /// means two threads share it, which SimFs cannot track.
+    pub parked: bool,
 }
 
 impl ThreadState {
@@ -59,6 +62,7 @@ impl ThreadState {
             status: Status::Running,
             waiting_for: None,
             posix_wait: None,
+            parked: false,
         }
     }
 }
@@ -261,6 +265,7 @@ impl State {
         self.durable.tree = tree.clone();
         self.durable.pending.clear();
         self.cache = tree;
+        self.deadlock = None;
         self.wake_all();
     }
 

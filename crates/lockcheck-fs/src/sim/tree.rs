@@ -64,13 +64,15 @@ pub(crate) enum Op {
     },
     /// Removes the name `dir/name` (unlink, rmdir).
     Unlink { dir: Ino, name: String },
-    /// Moves `ino` from one name to another, replacing the target.
+    /// Moves `ino` (a file or directory, as `kind` says) from one name to
+    /// another, replacing the target.
     Rename {
         from_dir: Ino,
         from_name: String,
         to_dir: Ino,
         to_name: String,
         ino: Ino,
+        kind: FileKind,
     },
     /// Writes `data` at `offset`, zero-filling any hole.
     Write {
@@ -171,12 +173,13 @@ impl Tree {
         }
     }
 
-    /// Makes sure `ino` exists, as a file without a name if it is new: an
-    /// fsynced file's data is on disk even before any name for it is.
-    pub fn ensure_file(&mut self, ino: Ino, now: Duration) {
+    /// Makes sure `ino` exists, without a name if it is new: an fsynced
+    /// file's data, or an fsynced directory's entries, are on disk even
+    /// before any name for them is.
+    pub fn ensure(&mut self, ino: Ino, kind: FileKind, now: Duration) {
         self.inodes
             .entry(ino)
-            .or_insert_with(|| Inode::new(FileKind::File, now));
+            .or_insert_with(|| Inode::new(kind, now));
     }
 
     /// Removes one name of `ino`.
@@ -188,16 +191,16 @@ impl Tree {
     }
 
     /// Adds `dir/name -> ino`, replacing (and dropping a name of) whatever
-    /// was there. A missing `ino` becomes an empty file: in the durable tree
-    /// the op that created it may not have been persisted.
-    fn put_name(&mut self, dir: Ino, name: &str, ino: Ino, now: Duration) {
+    /// was there. A missing `ino` becomes an empty inode of `kind`: in the
+    /// durable tree the op that created it may not have been persisted.
+    fn put_name(&mut self, dir: Ino, name: &str, ino: Ino, kind: FileKind, now: Duration) {
         if !matches!(self.inodes.get(&dir).map(|i| &i.node), Some(Node::Dir(_))) {
             return; // The directory itself was never persisted: unreachable.
         }
         let inode = self
             .inodes
             .entry(ino)
-            .or_insert_with(|| Inode::new(FileKind::File, now));
+            .or_insert_with(|| Inode::new(kind, now));
         inode.nlink += 1;
         let old = self
             .entries_mut(dir)
@@ -241,12 +244,8 @@ impl Tree {
                 ino,
                 new,
             } => {
-                if let Some(kind) = new {
-                    self.inodes
-                        .entry(*ino)
-                        .or_insert_with(|| Inode::new(*kind, now));
-                }
-                self.put_name(*dir, name, *ino, now);
+                let kind = new.unwrap_or(FileKind::File); // Hard links are files.
+                self.put_name(*dir, name, *ino, kind, now);
             }
             Op::Unlink { dir, name } => self.take_name(*dir, name, None, now),
             Op::Rename {
@@ -255,11 +254,12 @@ impl Tree {
                 to_dir,
                 to_name,
                 ino,
+                kind,
             } => {
                 if from_dir == to_dir && from_name == to_name {
                     return;
                 }
-                self.put_name(*to_dir, to_name, *ino, now);
+                self.put_name(*to_dir, to_name, *ino, *kind, now);
                 self.take_name(*from_dir, from_name, Some(*ino), now);
             }
             Op::Write { ino, offset, data } => {

@@ -102,6 +102,9 @@ fn blocking_posix_lock_of_another_process_waits_until_the_holder_releases() {
             q.lock(b, Posix, Exclusive, Wait::Block).unwrap();
             assert!(released.load(Ordering::SeqCst));
         });
+        while !fs.blocked_pids().contains(&q.pid()) {
+            thread::yield_now(); // Wait for the fact: q is asleep on the lock.
+        }
         released.store(true, Ordering::SeqCst);
         p.unlock(a, Posix).unwrap();
         waiter.join().unwrap();
