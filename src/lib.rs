@@ -9,18 +9,19 @@
 //! ```
 //! use lockcheck::fs::{Errno, Fs, LockKind, OpenOptions, SimFs, Wait, errno_of};
 //!
-//! // Two simulated processes open the same lock file: flock locks belong
-//! // to the open file description, so the second one is refused.
+//! // One simulated process opens the same lock file twice: flock locks
+//! // belong to the open file description, so its second open is refused.
 //! let fs = SimFs::new();
-//! let (a, b) = (fs.spawn(), fs.spawn());
+//! let p = fs.spawn();
 //! let opts = OpenOptions::new().write(true).create(true);
-//! let (fa, fb) = (a.open("l", opts)?, b.open("l", opts)?);
-//! a.flock(fa, LockKind::Exclusive, Wait::NonBlock)?;
-//! let refused = b.flock(fb, LockKind::Exclusive, Wait::NonBlock).unwrap_err();
+//! let (first, second) = (p.open("l", opts)?, p.open("l", opts)?);
+//! p.flock(first, LockKind::Exclusive, Wait::NonBlock)?;
+//! let refused = p.flock(second, LockKind::Exclusive, Wait::NonBlock).unwrap_err();
 //! assert_eq!(errno_of(&refused), Some(Errno::EWOULDBLOCK));
-//! println!("{}", fs.trace().last().unwrap());
-//! // prints: "    3  p101  flock(fd3, LOCK_EX|LOCK_NB) = -1 EWOULDBLOCK"
-//! assert_eq!(fs.trace().last().unwrap().to_string(), "    3  p101  flock(fd3, LOCK_EX|LOCK_NB) = -1 EWOULDBLOCK");
+//! assert_eq!(
+//!     fs.trace().last().unwrap().to_string(),
+//!     "    3  p100  flock(fd4, LOCK_EX|LOCK_NB) = -1 EWOULDBLOCK"
+//! );
 //! # Ok::<(), std::io::Error>(())
 //! ```
 

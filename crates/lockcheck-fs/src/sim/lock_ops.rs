@@ -7,7 +7,7 @@ use super::locks::{Owner, Table};
 use super::state::{State, Who};
 use super::tree::Ino;
 use crate::errno::{Errno, err};
-use crate::{Fd, LockApi, LockKind};
+use crate::{Fd, LockApi, LockKind, Wait};
 
 /// What one attempt to take a lock found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +104,39 @@ impl State {
             "{api:?} {kind:?} lock on inode {ino} held by {}",
             names.join(", ")
         )))
+    }
+
+    /// One attempt of a lock call: a conflict is `EWOULDBLOCK` when not
+    /// waiting, `EDEADLK` when a blocking POSIX request would close a cycle
+    /// of waiters, and otherwise a reason to wait (recorded, for POSIX,
+    /// so that other requests see this waiter in their cycle check).
+    pub fn lock_attempt(
+        &mut self,
+        who: Who,
+        fd: Fd,
+        api: LockApi,
+        kind: LockKind,
+        wait: Wait,
+    ) -> io::Result<Attempt> {
+        let attempt = match self.try_lock(who, fd, api, kind) {
+            Ok(Attempt::Conflict(_)) if wait == Wait::NonBlock => Err(err(Errno::EWOULDBLOCK)),
+            Ok(Attempt::Conflict(_))
+                if api == LockApi::Posix && self.posix_would_deadlock(who, fd, kind)? =>
+            {
+                Err(err(Errno::EDEADLK))
+            }
+            other => other,
+        };
+        let waits = match (&attempt, api) {
+            (Ok(Attempt::Conflict(_)), LockApi::Posix) => {
+                Some((self.lock_target(who, fd, api)?.0, kind))
+            }
+            _ => None,
+        };
+        if let Some(t) = self.thread_mut(who) {
+            t.posix_wait = waits;
+        }
+        attempt
     }
 
     /// Drops the descriptor's lock of one family.

@@ -1,6 +1,7 @@
 //! SimFs: a deterministic in-memory model of a POSIX file system shared by
 //! simulated processes. Its semantics are stated once, in the crate docs.
 
+mod calls;
 mod config;
 mod durable;
 mod lock_ops;
