@@ -252,7 +252,8 @@ impl State {
 
     /// Power loss: every process dies, every descriptor and lock is gone,
     /// and `tree` is both what processes see and what is durable.
-    pub fn power_loss(&mut self, tree: Tree) {
+    pub fn power_loss(&mut self, mut tree: Tree) {
+        tree.retain_reachable();
         for p in self.procs.values_mut() {
             if p.alive() {
                 p.life = Life::Crashed;

@@ -291,6 +291,22 @@ impl Tree {
         }
     }
 
+    /// Drops every inode not reachable from the root: after a power loss
+    /// nothing is open, so a nameless inode (an unlinked file that was
+    /// still open, an fsynced file whose name never became durable) is gone.
+    pub fn retain_reachable(&mut self) {
+        let mut reachable = std::collections::HashSet::from([ROOT]);
+        let mut stack = vec![ROOT];
+        while let Some(dir) = stack.pop() {
+            for &ino in self.entries(dir).into_iter().flat_map(|e| e.values()) {
+                if reachable.insert(ino) {
+                    stack.push(ino);
+                }
+            }
+        }
+        self.inodes.retain(|ino, _| reachable.contains(ino));
+    }
+
     /// The reachable tree as paths: directories map to `None`, files to
     /// their contents. Paths are relative, `/`-separated, sorted.
     pub fn listing(&self) -> BTreeMap<String, Option<Vec<u8>>> {
@@ -316,5 +332,56 @@ impl Tree {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retain_reachable_drops_nameless_inodes_and_keeps_the_tree() {
+        let now = Duration::ZERO;
+        let mut t = Tree::new();
+        let file = |ino, name: &str| Op::Link {
+            dir: ROOT,
+            name: name.into(),
+            ino,
+            new: Some(FileKind::File),
+        };
+        t.apply(&file(2, "kept"), now);
+        t.apply(
+            &Op::Link {
+                dir: ROOT,
+                name: "d".into(),
+                ino: 3,
+                new: Some(FileKind::Dir),
+            },
+            now,
+        );
+        t.apply(
+            &Op::Link {
+                dir: 3,
+                name: "inner".into(),
+                ino: 4,
+                new: Some(FileKind::File),
+            },
+            now,
+        );
+        t.ensure(5, FileKind::File, now); // fsynced data, no durable name
+        t.apply(
+            &Op::Write {
+                ino: 5,
+                offset: 0,
+                data: b"orphan".to_vec(),
+            },
+            now,
+        );
+        assert_eq!(t.inodes.len(), 5);
+        let before = t.listing();
+        t.retain_reachable();
+        assert_eq!(t.inodes.len(), 4);
+        assert!(t.get(5).is_none());
+        assert_eq!(t.listing(), before);
     }
 }
