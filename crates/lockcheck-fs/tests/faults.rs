@@ -517,3 +517,33 @@ fn one_handle_used_by_two_threads_at_once_is_refused_with_a_clear_message() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_concurrent_reader_sees_every_intermediate_state_of_a_torn_write() {
+    use lockcheck_fs::sync::ShuttleRuntime;
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+    let seen = Arc::new(Mutex::new(BTreeSet::new()));
+    let out = seen.clone();
+    shuttle::check_dfs(
+        move || {
+            let config = SimConfig {
+                torn_write_size: Some(4),
+                ..SimConfig::default()
+            };
+            let fs = SimFs::<ShuttleRuntime>::build(config);
+            let (writer, reader) = (fs.spawn(), fs.spawn());
+            let fd = writer.open("f", create()).unwrap();
+            let out = out.clone();
+            let t = shuttle::thread::spawn(move || {
+                let data = reader.read_file("f").unwrap();
+                out.lock().unwrap().insert(String::from_utf8(data).unwrap());
+            });
+            writer.write_all(fd, b"0123456789").unwrap();
+            t.join().unwrap();
+        },
+        None,
+    );
+    let seen: Vec<String> = seen.lock().unwrap().iter().cloned().collect();
+    assert_eq!(seen, ["", "0123", "01234567", "0123456789"]);
+}
