@@ -2,9 +2,10 @@
 //! protocols: lock files, refresh and stale-lock takeover, task claiming,
 //! JSON registries shared by many processes.
 //!
-//! This facade re-exports the workspace's crates; today that is the
-//! file-system layer, [`fs`]: the `Fs` trait, the real backend and the
-//! simulated POSIX file system.
+//! This facade re-exports the workspace's crates: [`fs`], the file-system
+//! layer (the `Fs` trait, the real backend and the simulated POSIX file
+//! system), and [`protocols`], the seed systems' lock protocols, flawed and
+//! fixed.
 //!
 //! ```
 //! use lockcheck::fs::{Errno, Fs, LockKind, OpenOptions, SimFs, Wait, errno_of};
@@ -26,3 +27,4 @@
 //! ```
 
 pub use lockcheck_fs as fs;
+pub use lockcheck_protocols as protocols;
