@@ -1,61 +1,58 @@
-//! The first seed race, reproduced with nothing but the file-system layer
-//! and shuttle: seed 004's lock refresh by unlink-then-write lets a second
-//! agent take the lock, while refresh by write-temp-then-rename never leaves
-//! the lock file missing.
+//! Seed 004's refresh race, found by shuttle in the reference protocol
+//! itself (`lockcheck::protocols::lockfile`): refresh by unlink-then-write
+//! lets a second agent take the lock while the first still holds it, and
+//! the seed's fix, write-temp-then-replace, closes that window as long as
+//! no holder pauses past the lease (the seed's own assumption).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use lockcheck::fs::SimFs;
 use lockcheck::fs::sync::ShuttleRuntime;
-use lockcheck::fs::{Errno, Fs, OpenOptions, SimFs, SimProc, errno_of};
+use lockcheck::protocols::history::NoHistory;
+use lockcheck::protocols::lockfile::{LockFile, Refresh};
+use shuttle::scheduler::{PctScheduler, RandomScheduler};
+use shuttle::{Config, Runner};
 
-type Proc = SimProc<ShuttleRuntime>;
+/// Schedules explored per scheduler (fixed seeds: the same schedules on
+/// every run).
+const BUDGET: usize = 10_000;
 
-fn try_acquire(p: &Proc, owner: &str) -> bool {
-    match p.open(
-        "agent.lock",
-        OpenOptions::new().write(true).create_new(true),
-    ) {
-        Ok(fd) => {
-            p.write_all(fd, owner.as_bytes()).unwrap();
-            p.close(fd).unwrap();
-            true
-        }
-        Err(e) if errno_of(&e) == Some(Errno::EEXIST) => false,
-        Err(e) => panic!("unexpected error: {e}"),
-    }
-}
-
-/// Agent a holds the lock and refreshes it once; agent b tries to take it
-/// once. Counts the interleavings (shuttle DFS: all of them) in which b
-/// got the lock while a still believed it held it.
-fn double_owners(refresh: fn(&Proc)) -> (usize, usize) {
+/// Agent a holds the lock and refreshes it once while agent b tries once
+/// to acquire it. Returns (schedules in which both believed they held the
+/// lock at the end, schedules explored), over [`BUDGET`] random and
+/// [`BUDGET`] PCT schedules from fixed seeds.
+fn double_owners(variant: Refresh) -> (usize, usize) {
     let bad = Arc::new(AtomicUsize::new(0));
     let all = Arc::new(AtomicUsize::new(0));
     let (bad2, all2) = (bad.clone(), all.clone());
-    shuttle::check_dfs(
-        move || {
-            let fs = SimFs::<ShuttleRuntime>::default();
-            let (a, b) = (fs.spawn(), fs.spawn());
-            assert!(try_acquire(&a, "a"));
-            let t = shuttle::thread::spawn(move || try_acquire(&b, "b"));
-            refresh(&a);
-            if t.join().unwrap() {
-                bad2.fetch_add(1, Ordering::SeqCst);
-            }
-            all2.fetch_add(1, Ordering::SeqCst);
-        },
-        None,
-    );
+    let scenario = move || {
+        let fs = SimFs::<ShuttleRuntime>::default();
+        let (a, b) = (fs.spawn(), fs.spawn());
+        let lock = LockFile::new("", "agent", variant);
+        let lease = lock.acquire(&a, &NoHistory, "a").expect("the lock is free");
+        let contender = lock.clone();
+        let t = shuttle::thread::spawn(move || {
+            let got = contender.acquire(&b, &NoHistory, "b").is_ok();
+            (got, b) // Keep b alive: a dead pid would make its lock stale.
+        });
+        let refreshed = lock.refresh(&a, &NoHistory, &lease).is_ok();
+        let (b_got_it, _b) = t.join().unwrap();
+        if refreshed && b_got_it {
+            bad2.fetch_add(1, Ordering::SeqCst);
+        }
+        all2.fetch_add(1, Ordering::SeqCst);
+    };
+    let random = RandomScheduler::new_from_seed(4, BUDGET);
+    Runner::new(random, Config::new()).run(scenario.clone());
+    let pct = PctScheduler::new_from_seed(4, 3, BUDGET);
+    Runner::new(pct, Config::new()).run(scenario);
     (bad.load(Ordering::SeqCst), all.load(Ordering::SeqCst))
 }
 
 #[test]
 fn unlink_then_write_refresh_lets_two_owners_hold_the_lock() {
-    let (bad, all) = double_owners(|a| {
-        a.unlink("agent.lock").unwrap();
-        a.write_file("agent.lock", b"a refreshed").unwrap();
-    });
+    let (bad, all) = double_owners(Refresh::UnlinkThenWrite);
     assert!(
         bad > 0,
         "the race window must be found: 0 of {all} interleavings"
@@ -63,11 +60,8 @@ fn unlink_then_write_refresh_lets_two_owners_hold_the_lock() {
 }
 
 #[test]
-fn temp_then_rename_refresh_never_lets_a_second_owner_in() {
-    let (bad, all) = double_owners(|a| {
-        a.write_file("agent.lock.tmp", b"a refreshed").unwrap();
-        a.rename("agent.lock.tmp", "agent.lock").unwrap();
-    });
-    assert_eq!(bad, 0, "{bad} of {all} interleavings had two owners");
-    assert!(all > 10, "DFS explored every interleaving: {all}");
+fn write_temp_then_replace_refresh_never_lets_a_second_owner_in_without_pauses() {
+    let (bad, all) = double_owners(Refresh::WriteTempThenReplace);
+    assert_eq!(bad, 0, "{bad} of {all} schedules had two owners");
+    assert_eq!(all, 2 * BUDGET);
 }
