@@ -38,6 +38,9 @@
 //! assert_eq!(lines.len(), 6);
 //! ```
 
+pub mod claim;
 pub mod flock_lock;
 pub mod history;
 pub mod lockfile;
+pub mod registry;
+pub mod safe_json;

@@ -250,7 +250,9 @@ impl Registry {
         for agent in &mut self.agents {
             if agent.status.is_active() && agent_ids.contains(&agent.id) {
                 agent.status = AgentStatus::Completed;
-                agent.fields.insert("completed_at".into(), at.clone().into());
+                agent
+                    .fields
+                    .insert("completed_at".into(), at.clone().into());
                 marked += 1;
             }
         }

@@ -20,7 +20,9 @@ pub enum Violation {
         agents: u64,
     },
     /// `active_count` is not the number of agents in an active status.
-    #[error("active_count is {active_count}, expected the number of active agents, {active_agents}")]
+    #[error(
+        "active_count is {active_count}, expected the number of active agents, {active_agents}"
+    )]
     ActiveCount {
         /// The stored counter.
         active_count: u64,
