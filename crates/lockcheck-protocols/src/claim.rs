@@ -68,10 +68,8 @@
 //! # Ok::<(), lockcheck_protocols::claim::ClaimError>(())
 //! ```
 
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
 use lockcheck_fs::{Errno, Process, errno_of};
@@ -109,26 +107,7 @@ impl ClaimVariant {
     }
 }
 
-impl fmt::Display for ClaimVariant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A name that is not one of [`ClaimVariant::ALL`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown claim variant {0:?}: expected one of claim/locked, claim/by-rename")]
-pub struct UnknownClaimVariant(pub String);
-
-impl FromStr for ClaimVariant {
-    type Err = UnknownClaimVariant;
-    fn from_str(s: &str) -> Result<ClaimVariant, UnknownClaimVariant> {
-        ClaimVariant::ALL
-            .into_iter()
-            .find(|v| v.name() == s)
-            .ok_or_else(|| UnknownClaimVariant(s.to_string()))
-    }
-}
+crate::variant::stable_names!(ClaimVariant);
 
 /// What a claim gave.
 #[derive(Clone, Debug, PartialEq)]

@@ -71,10 +71,8 @@
 //!
 //! With `flock/unlink-with-recheck` the same steps give B [`Polled::Stale`].
 
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use lockcheck_fs::{Errno, Fd, LockApi, LockKind, OpenOptions, Process, Wait, errno_of};
@@ -119,28 +117,7 @@ impl Release {
     }
 }
 
-impl fmt::Display for Release {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A name that is not one of [`Release::ALL`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown flock variant {0:?}: expected one of flock/unlink-on-release, flock/keep-file, flock/unlink-with-recheck"
-)]
-pub struct UnknownRelease(pub String);
-
-impl FromStr for Release {
-    type Err = UnknownRelease;
-    fn from_str(s: &str) -> Result<Release, UnknownRelease> {
-        Release::ALL
-            .into_iter()
-            .find(|r| r.name() == s)
-            .ok_or_else(|| UnknownRelease(s.to_string()))
-    }
-}
+crate::variant::stable_names!(Release);
 
 /// How [`FlockLock::acquire`] waits for a lock that another process holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

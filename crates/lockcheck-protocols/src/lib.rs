@@ -44,3 +44,4 @@ pub mod history;
 pub mod lockfile;
 pub mod registry;
 pub mod safe_json;
+pub mod variant;

@@ -78,7 +78,7 @@ use crate::history::{Outcome, Recorder, operation};
 pub use error::LockError;
 pub use record::Record;
 use record::{Found, now_secs, read, unlink_if_exists};
-pub use variant::{Refresh, UnknownVariant};
+pub use variant::Refresh;
 
 /// How many times acquire retries after removing a stale or corrupt file.
 const MAX_ATTEMPTS: u32 = 8;

@@ -1,8 +1,5 @@
 //! The refresh variants and their stable names.
 
-use std::fmt;
-use std::str::FromStr;
-
 /// How a holder rewrites its record to refresh the lease.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Refresh {
@@ -83,26 +80,4 @@ impl Refresh {
     }
 }
 
-impl fmt::Display for Refresh {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A name that is not one of [`Refresh::ALL`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown lock-file variant {0:?}: expected lockfile/unlink-then-write, \
-     lockfile/write-temp-then-replace or lockfile/fenced"
-)]
-pub struct UnknownVariant(pub String);
-
-impl FromStr for Refresh {
-    type Err = UnknownVariant;
-    fn from_str(s: &str) -> Result<Refresh, UnknownVariant> {
-        Refresh::ALL
-            .into_iter()
-            .find(|v| v.name() == s)
-            .ok_or_else(|| UnknownVariant(s.to_string()))
-    }
-}
+crate::variant::stable_names!(Refresh);

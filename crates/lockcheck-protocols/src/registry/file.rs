@@ -2,10 +2,8 @@
 //! with the two ways of writing back ([`WriteMethod`]).
 
 use std::ffi::OsString;
-use std::fmt;
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use lockcheck_fs::{Errno, Fd, Fs, LockApi, LockKind, OpenOptions, Process, Wait, errno_of};
@@ -49,26 +47,7 @@ impl WriteMethod {
     }
 }
 
-impl fmt::Display for WriteMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A name that is not one of [`WriteMethod::ALL`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown registry variant {0:?}: expected registry/in-place or registry/replace")]
-pub struct UnknownWriteMethod(pub String);
-
-impl FromStr for WriteMethod {
-    type Err = UnknownWriteMethod;
-    fn from_str(s: &str) -> Result<WriteMethod, UnknownWriteMethod> {
-        WriteMethod::ALL
-            .into_iter()
-            .find(|m| m.name() == s)
-            .ok_or_else(|| UnknownWriteMethod(s.to_string()))
-    }
-}
+crate::variant::stable_names!(WriteMethod);
 
 /// A point of an update between two file-system calls, reported to the
 /// observer of [`LockedRegistryFile::update_with`] so that a test can run

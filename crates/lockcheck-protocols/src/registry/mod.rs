@@ -71,7 +71,7 @@ use serde_json::{Map, Value, json};
 
 pub use document::{Agent, AgentStatus, Counts, Registry, StatusChange, isoformat};
 pub use error::RegistryError;
-pub use file::{LockedRegistryFile, Step, UnknownWriteMethod, WriteMethod};
+pub use file::{LockedRegistryFile, Step, WriteMethod};
 pub use invariants::{
     Violation, check_active_count, check_total_spawned, check_unique_ids, violations,
 };
