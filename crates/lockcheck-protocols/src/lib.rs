@@ -44,4 +44,5 @@ pub mod history;
 pub mod lockfile;
 pub mod registry;
 pub mod safe_json;
+pub mod taskboard;
 pub mod variant;

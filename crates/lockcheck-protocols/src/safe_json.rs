@@ -20,7 +20,10 @@
 //!   (if the target existed before).
 //! - **Durability on return.** After `Ok`, the new document survives a
 //!   power loss (data `fsync`ed before the rename, the rename `fsync`ed by
-//!   the directory, and new directories by their parents).
+//!   the directory, and directories this call creates by their parents),
+//!   provided the directories it found already there are durable: one
+//!   that another process has just created, and not yet synced, can still
+//!   vanish with the document inside.
 //! - **No temp file left** by any call that returns, `Ok` or `Err`.
 //!
 //! # What it does NOT guarantee

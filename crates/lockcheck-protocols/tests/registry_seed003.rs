@@ -270,6 +270,38 @@ fn update_agent_status_counts_only_the_transition_from_active_to_terminal() {
 }
 
 #[test]
+fn extra_fields_named_id_or_status_set_them_and_the_registry_still_parses() {
+    let fs = SimFs::new();
+    let p = fs.spawn();
+    let reg = registry(&p, WriteMethod::InPlace);
+    reg.add_agent(
+        &p,
+        &NoHistory,
+        running("a").with_field("status", "working"),
+        "o",
+    )
+    .unwrap();
+    let mut extra = Map::new();
+    extra.insert("status".into(), json!("completed"));
+    extra.insert("id".into(), json!(7)); // Not a string: dropped.
+    let c = reg
+        .update_agent_status(&p, &NoHistory, "a", "terminated".into(), extra)
+        .unwrap();
+    assert_eq!(c.previous_status, AgentStatus::Other("working".into()));
+    assert_eq!(
+        c.counts,
+        counts(1, 0, 1),
+        "the extra status wins, as dict.update"
+    );
+    let doc = reg.file().read(&p).unwrap();
+    assert_eq!(
+        (doc.agents[0].id.as_str(), &doc.agents[0].status),
+        ("a", &AgentStatus::Completed)
+    );
+    reg.add_agent(&p, &NoHistory, running("b"), "o").unwrap();
+}
+
+#[test]
 fn update_agent_status_of_an_unknown_id_fails_and_writes_nothing() {
     let fs = SimFs::new();
     let p = fs.spawn();

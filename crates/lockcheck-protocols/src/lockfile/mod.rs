@@ -135,11 +135,31 @@ impl LockFile {
         self.dir.join(format!("{}.lock.token", self.name))
     }
 
-    /// A fresh temp name for the fenced variant:
-    /// `<dir>/<name>.lock.<pid>-<n>.tmp`, unique per process and call.
-    fn unique_temp_path(&self, pid: u32) -> PathBuf {
-        let n = self.temp_seq.fetch_add(1, Ordering::Relaxed);
-        self.dir.join(format!("{}.lock.{pid}-{n}.tmp", self.name))
+    /// Writes `data` to a fresh temp file for the fenced variant,
+    /// `<dir>/<name>.lock.<pid>-<n>.tmp`, created with `O_EXCL` (the next
+    /// `n` if the name is taken: another `LockFile` value of this pid, or a
+    /// process in another pid namespace), so no two writers ever share one.
+    /// On a failed write the temp file is removed.
+    fn write_unique_temp(&self, p: &impl Process, data: &[u8]) -> std::io::Result<PathBuf> {
+        let opts = OpenOptions::new().write(true).create_new(true);
+        loop {
+            let n = self.temp_seq.fetch_add(1, Ordering::Relaxed);
+            let temp = self
+                .dir
+                .join(format!("{}.lock.{}-{n}.tmp", self.name, p.pid()));
+            let fd = match p.open(&temp, opts) {
+                Ok(fd) => fd,
+                Err(e) if errno_of(&e) == Some(Errno::EEXIST) => continue,
+                Err(e) => return Err(e),
+            };
+            let written = p.write_all(fd, data);
+            let closed = p.close(fd);
+            if let Err(e) = written.and(closed) {
+                let _ = unlink_if_exists(p, &temp);
+                return Err(e);
+            }
+            return Ok(temp);
+        }
     }
 
     /// Reads the lock file: `None` if there is none.
@@ -196,13 +216,16 @@ impl LockFile {
                     refreshed_at: now,
                     token: Some(token::next_token(p, &self.token_path())?),
                 };
-                let temp = self.unique_temp_path(p.pid());
-                p.write_file(&temp, &record.to_json())?;
+                let temp = self.write_unique_temp(p, &record.to_json())?;
                 let linked = p.link(&temp, &path);
-                unlink_if_exists(p, &temp)?;
+                let cleaned = unlink_if_exists(p, &temp);
                 match linked {
+                    // Held now: a temp file left behind does not undo that.
                     Ok(()) => return Ok(record),
-                    Err(e) if errno_of(&e) == Some(Errno::EEXIST) => continue,
+                    Err(e) if errno_of(&e) == Some(Errno::EEXIST) => {
+                        cleaned?;
+                        continue;
+                    }
                     Err(e) => return Err(e.into()),
                 }
             }

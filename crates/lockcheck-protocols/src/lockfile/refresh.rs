@@ -23,8 +23,11 @@ pub(super) fn refresh(
             temp_then_replace(p, &lock.fixed_temp_path(), &path, &data)?;
         }
         Refresh::Fenced => {
-            let temp = lock.unique_temp_path(p.pid());
-            temp_then_replace(p, &temp, &path, &data)?;
+            let temp = lock.write_unique_temp(p, &data)?;
+            if let Err(e) = p.rename(&temp, &path) {
+                let _ = unlink_if_exists(p, &temp);
+                return Err(e.into());
+            }
         }
     }
     Ok(record)

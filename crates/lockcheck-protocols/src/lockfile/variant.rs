@@ -27,10 +27,14 @@ pub enum Refresh {
     /// - **Tokens.** Every acquisition takes a fencing token from the
     ///   counter file `<name>.lock.token`, incremented under an exclusive
     ///   `flock` of that file (never unlinked), written in place and
-    ///   `fsync`ed before use; so tokens of successful acquisitions are
-    ///   strictly increasing, across pauses, crashes and power loss.
+    ///   `fsync`ed before use; so tokens are issued strictly increasing,
+    ///   across pauses, crashes and power loss. An acquirer that pauses
+    ///   between taking its token and publishing its record can still
+    ///   publish after a later token was used and released: it then holds
+    ///   the lock with a smaller token, which the resource rejects (a lease
+    ///   dead on arrival, never a second writer).
     /// - **Publishing.** Acquire writes the record (with its token) to a
-    ///   temp file unique to the pid and call (`<name>.lock.<pid>-<n>.tmp`)
+    ///   temp file created with `O_EXCL` (`<name>.lock.<pid>-<n>.tmp`)
     ///   and `link`s it to `<name>.lock` (`EEXIST` if held); refresh
     ///   `rename`s such a temp file over the lock file. Nobody ever sees a
     ///   missing, empty or partial record while the lock is held. The
@@ -44,8 +48,8 @@ pub enum Refresh {
     /// write and rejects a token smaller than the largest it has seen; the
     /// threads of one process serialize their calls on one lock.
     ///
-    /// **Guarantees:** tokens of successful acquisitions strictly increase;
-    /// every write the resource accepts comes from the newest holder it has
+    /// **Guarantees:** tokens are issued strictly increasing; every write
+    /// the resource accepts comes from the newest holder it has
     /// heard from, so a paused holder's late writes are rejected once the
     /// resource has seen its successor's token; a lock file that exists
     /// always parses (short of a power loss).

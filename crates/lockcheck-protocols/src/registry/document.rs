@@ -105,8 +105,23 @@ impl Agent {
 
     /// The same agent with one more field.
     pub fn with_field(mut self, key: impl Into<String>, value: impl Into<Value>) -> Agent {
-        self.fields.insert(key.into(), value.into());
+        self.set_field(key.into(), value.into());
         self
+    }
+
+    /// Sets one field as Python's `agent[key] = value` would: `id` and
+    /// `status` set the agent's id and status (a non-string value for them
+    /// is dropped: the document keeps one `id` and one `status`, both
+    /// strings, so it always parses), anything else is stored as given.
+    pub fn set_field(&mut self, key: String, value: Value) {
+        match (key.as_str(), value) {
+            ("id", Value::String(id)) => self.id = id,
+            ("status", Value::String(status)) => self.status = AgentStatus::from(status),
+            ("id" | "status", _) => {}
+            (_, value) => {
+                self.fields.insert(key, value);
+            }
+        }
     }
 }
 
@@ -209,7 +224,9 @@ impl Registry {
                 id: agent_id.to_string(),
             })?;
         let previous_status = std::mem::replace(&mut agent.status, status);
-        agent.fields.extend(extra_fields);
+        for (key, value) in extra_fields {
+            agent.set_field(key, value);
+        }
         if previous_status.is_active() && agent.status.is_terminal() {
             self.active_count = self.active_count.saturating_sub(1);
             if agent.status == AgentStatus::Completed {

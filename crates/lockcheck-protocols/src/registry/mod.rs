@@ -105,12 +105,13 @@ impl AgentRegistry {
         agent: Agent,
         parent: &str,
     ) -> Result<Counts, RegistryError> {
-        let input = || json!({"agent": &agent, "parent": parent});
-        let body = || {
-            let agent = agent.clone();
-            self.file.update(p, |r| Ok(r.add_agent(agent, parent)))
-        };
-        self.recorded(p, rec, "add_agent", input, body)
+        // Built only when recorded, before the body takes the agent.
+        let recorded = rec
+            .enabled()
+            .then(|| json!({"agent": &agent, "parent": parent}));
+        let input = || recorded.unwrap_or_default();
+        let body = || self.file.update(p, |r| Ok(r.add_agent(agent, parent)));
+        self.recorded(p, rec, "registry/add_agent", input, body)
     }
 
     /// `registry/update_agent_status`: [`Registry::update_agent_status`]
@@ -124,13 +125,15 @@ impl AgentRegistry {
         status: AgentStatus,
         extra_fields: Map<String, Value>,
     ) -> Result<StatusChange, RegistryError> {
-        let input = || json!({"id": agent_id, "status": &status, "extra_fields": &extra_fields});
+        let recorded = rec
+            .enabled()
+            .then(|| json!({"id": agent_id, "status": &status, "extra_fields": &extra_fields}));
+        let input = || recorded.unwrap_or_default();
         let body = || {
-            let (status, extra) = (status.clone(), extra_fields.clone());
             self.file
-                .update(p, |r| r.update_agent_status(agent_id, status, extra))
+                .update(p, |r| r.update_agent_status(agent_id, status, extra_fields))
         };
-        self.recorded(p, rec, "update_agent_status", input, body)
+        self.recorded(p, rec, "registry/update_agent_status", input, body)
     }
 
     /// `registry/increment_counts`: [`Registry::increment_counts`] under the
@@ -147,7 +150,7 @@ impl AgentRegistry {
             self.file
                 .update(p, |r| Ok(r.increment_counts(active, total)))
         };
-        self.recorded(p, rec, "increment_counts", input, body)
+        self.recorded(p, rec, "registry/increment_counts", input, body)
     }
 
     /// `registry/decrement_active_count`: [`Registry::decrement_active_count`]
@@ -163,7 +166,7 @@ impl AgentRegistry {
             self.file
                 .update(p, |r| Ok(r.decrement_active_count(amount)))
         };
-        self.recorded(p, rec, "decrement_active_count", input, body)
+        self.recorded(p, rec, "registry/decrement_active_count", input, body)
     }
 
     /// `registry/mark_agents_completed`: [`Registry::mark_agents_completed`]
@@ -180,14 +183,14 @@ impl AgentRegistry {
             self.file
                 .update(p, |r| Ok(r.mark_agents_completed(agent_ids, p.now())))
         };
-        self.recorded(p, rec, "mark_agents_completed", input, body)
+        self.recorded(p, rec, "registry/mark_agents_completed", input, body)
     }
 
     fn recorded<P: Process, R: Recorder, T: Serialize>(
         &self,
         p: &P,
         rec: &R,
-        op: &str,
+        op: &'static str,
         input: impl FnOnce() -> Value,
         body: impl FnOnce() -> Result<T, RegistryError>,
     ) -> Result<T, RegistryError> {
@@ -208,7 +211,6 @@ impl AgentRegistry {
                 }
             }
         };
-        let name = format!("registry/{op}");
-        operation(rec, p.pid(), &name, input, body, outcome)
+        operation(rec, p.pid(), op, input, body, outcome)
     }
 }
