@@ -371,27 +371,7 @@ fn stamp<P: Process>(p: &P, mut task: Map<String, Value>, agent_id: &str) -> Val
 /// not a float of seconds, so that the data a claimer gets back equals
 /// what a reader parses from the file.
 fn rfc3339(t: SystemTime) -> String {
-    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    let (days, secs) = (d.as_secs() / 86_400, d.as_secs() % 86_400);
-    let (y, m, day) = civil_from_days(days as i64);
-    let (h, min, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    let ms = d.subsec_millis();
-    format!("{y:04}-{m:02}-{day:02}T{h:02}:{min:02}:{s:02}.{ms:03}Z")
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
-/// Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    humantime::format_rfc3339_millis(t.max(SystemTime::UNIX_EPOCH)).to_string()
 }
 
 /// Seed 001's `A2AClient`: an agent that claims tasks from a pool under its

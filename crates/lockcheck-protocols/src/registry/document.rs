@@ -282,23 +282,16 @@ impl Registry {
 /// Python's `datetime.isoformat()` of a UTC time: `2025-01-01T00:00:00`,
 /// with `.ffffff` microseconds only when they are not zero.
 pub fn isoformat(t: SystemTime) -> String {
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs();
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s) = (rem / 3600, rem / 60 % 60, rem % 60);
-    let mut out = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}");
-    if d.subsec_micros() != 0 {
-        out.push_str(&format!(".{:06}", d.subsec_micros()));
-    }
-    out
+    let t = t.max(UNIX_EPOCH);
+    let full = humantime::format_rfc3339_micros(t).to_string(); // ...SS.ffffffZ
+    let micros = t
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .subsec_micros();
+    let keep = if micros == 0 {
+        full.len() - ".000000Z".len()
+    } else {
+        full.len() - 1
+    };
+    full[..keep].to_string()
 }
