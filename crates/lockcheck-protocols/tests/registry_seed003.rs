@@ -64,7 +64,7 @@ fn ten_concurrent_adds<P: Process>(procs: Vec<P>, reg: &AgentRegistry, check: im
     assert_eq!(oks, 10, "{method}");
     let left = check.read_dir(".").unwrap();
     let expected = match method {
-        WriteMethod::InPlace => vec![PATH.to_string()],
+        WriteMethod::Unlocked | WriteMethod::InPlace => vec![PATH.to_string()],
         WriteMethod::Replace => vec![PATH.to_string(), format!("{PATH}.lock")],
     };
     assert_eq!(left, expected, "{method}: no temp file left behind");
@@ -72,7 +72,7 @@ fn ten_concurrent_adds<P: Process>(procs: Vec<P>, reg: &AgentRegistry, check: im
 
 #[test]
 fn ten_concurrent_add_agent_calls_leave_ten_agents_and_consistent_counts_on_simfs() {
-    for method in WriteMethod::ALL {
+    for method in WriteMethod::LOCKED {
         let fs = SimFs::new();
         let reg = registry(&fs.spawn(), method);
         let procs = (0..10).map(|_| fs.spawn()).collect();
@@ -82,7 +82,7 @@ fn ten_concurrent_add_agent_calls_leave_ten_agents_and_consistent_counts_on_simf
 
 #[test]
 fn ten_concurrent_add_agent_calls_leave_ten_agents_and_consistent_counts_on_a_real_directory() {
-    for method in WriteMethod::ALL {
+    for method in WriteMethod::LOCKED {
         let dir = tempfile::tempdir().unwrap();
         let real = || RealFs::new(dir.path()).unwrap();
         let file = LockedRegistryFile::new(PATH, method)
@@ -104,7 +104,7 @@ fn a_held_registry_lock_times_out_after_the_timeout_rounded_up_to_the_retry_dela
         (Duration::from_millis(100), Duration::from_secs(5)),
         (Duration::from_millis(300), Duration::from_millis(5100)),
     ] {
-        for method in WriteMethod::ALL {
+        for method in WriteMethod::LOCKED {
             let fs = SimFs::new();
             let (a, b) = (fs.spawn(), fs.spawn());
             let file = LockedRegistryFile::new(PATH, method).with_timeout(timeout, delay);
@@ -462,4 +462,63 @@ fn replace_rewrite_lets_an_unlocked_reader_parse_the_registry_at_every_step() {
         Unlocked,
     ];
     assert_eq!(seen, steps.map(|s| (s, true)));
+}
+
+#[test]
+fn unlocked_current_code_loses_one_of_two_concurrent_adds() {
+    let fs = SimFs::new();
+    let (a, b) = (fs.spawn(), fs.spawn());
+    let reg = registry(&a, WriteMethod::Unlocked);
+    // b's whole add runs after a has read the registry and before a writes.
+    let b_added = std::cell::Cell::new(false);
+    let a_result =
+        reg.file()
+            .update_with(&a, |r| Ok(r.add_agent(running("a"), "o")), &mut |step| {
+                if step == Step::Read && !b_added.get() {
+                    reg.add_agent(&b, &NoHistory, running("b"), "o").unwrap();
+                    b_added.set(true);
+                }
+            });
+    assert!(
+        a_result.is_ok() && b_added.get(),
+        "both adds reported success"
+    );
+    let doc = reg.file().read(&a).unwrap();
+    assert_eq!(ids_of(&doc), ["a"], "b's add is lost");
+    assert_eq!(doc.total_spawned, 1);
+}
+
+#[test]
+fn the_locked_variants_keep_both_of_two_interleaved_adds() {
+    for method in WriteMethod::LOCKED {
+        let fs = SimFs::new();
+        let (a, b) = (fs.spawn(), fs.spawn());
+        // A zero timeout: one try, no sleep. (b cannot sleep here: a, on
+        // this same thread, is running, and virtual time waits for it.)
+        let file = LockedRegistryFile::new(PATH, method)
+            .with_timeout(Duration::ZERO, Duration::from_millis(100));
+        file.create(&a, &Registry::default()).unwrap();
+        let reg = AgentRegistry::new(file);
+        // b tries while a holds the lock: it is refused instead of racing.
+        let mut b_result = None;
+        reg.file()
+            .update_with(&a, |r| Ok(r.add_agent(running("a"), "o")), &mut |step| {
+                if step == Step::Read && b_result.is_none() {
+                    b_result = Some(reg.add_agent(&b, &NoHistory, running("b"), "o"));
+                }
+            })
+            .unwrap();
+        assert!(
+            matches!(b_result, Some(Err(RegistryError::Timeout { .. }))),
+            "{method}"
+        );
+        reg.add_agent(&b, &NoHistory, running("b"), "o").unwrap();
+        let doc = reg.file().read(&a).unwrap();
+        assert_eq!(ids_of(&doc), ["a", "b"], "{method}");
+        assert_eq!(violations(&doc), [], "{method}");
+    }
+}
+
+fn ids_of(doc: &Registry) -> Vec<&str> {
+    doc.agents.iter().map(|a| a.id.as_str()).collect()
 }

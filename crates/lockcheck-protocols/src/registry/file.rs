@@ -1,5 +1,6 @@
 //! Seed 003's `LockedRegistryFile`: lock, read, modify, write back, unlock,
-//! with the two ways of writing back ([`WriteMethod`]).
+//! with the two ways of writing back, and the seed's unlocked code from
+//! before its fix ([`WriteMethod`]).
 
 use std::ffi::OsString;
 use std::io::SeekFrom;
@@ -13,6 +14,12 @@ use super::{Registry, RegistryError};
 /// How an update writes the modified document back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WriteMethod {
+    /// `registry/unlocked`, the seed's "Current Code" before its fix: no
+    /// lock at all; `open(path, 'r')` and `json.load`, modify, then
+    /// `open(path, 'w')` (`O_TRUNC`) and `json.dump`. Two concurrent
+    /// updates lose one of them, and a reader between the truncate and the
+    /// write finds an empty file.
+    Unlocked,
     /// `registry/in-place`, the seed's: `f.seek(0); f.write(...);
     /// f.truncate()` on the locked registry descriptor. Locked writers
     /// exclude each other, but a reader that takes no lock (the seed reads
@@ -31,11 +38,20 @@ pub enum WriteMethod {
 
 impl WriteMethod {
     /// Every variant, the seed's first.
-    pub const ALL: [WriteMethod; 2] = [WriteMethod::InPlace, WriteMethod::Replace];
+    pub const ALL: [WriteMethod; 3] = [
+        WriteMethod::Unlocked,
+        WriteMethod::InPlace,
+        WriteMethod::Replace,
+    ];
+
+    /// The variants that take the seed's lock: `registry/in-place` and
+    /// `registry/replace`.
+    pub const LOCKED: [WriteMethod; 2] = [WriteMethod::InPlace, WriteMethod::Replace];
 
     /// The stable name: `"registry/in-place"` or `"registry/replace"`.
     pub fn name(self) -> &'static str {
         match self {
+            WriteMethod::Unlocked => "registry/unlocked",
             WriteMethod::InPlace => "registry/in-place",
             WriteMethod::Replace => "registry/replace",
         }
@@ -141,11 +157,12 @@ impl LockedRegistryFile {
         self.retry_delay
     }
 
-    /// The file that is locked: the registry itself for `registry/in-place`,
+    /// The file that is locked: the registry itself for `registry/in-place`
+    /// (and, nominally, `registry/unlocked`, which locks nothing),
     /// `<registry>.lock` for `registry/replace`.
     pub fn lock_path(&self) -> PathBuf {
         match self.method {
-            WriteMethod::InPlace => self.path.clone(),
+            WriteMethod::Unlocked | WriteMethod::InPlace => self.path.clone(),
             WriteMethod::Replace => self.sibling(".lock"),
         }
     }
@@ -210,6 +227,7 @@ impl LockedRegistryFile {
         on_step: &mut dyn FnMut(Step),
     ) -> Result<T, RegistryError> {
         let fd = match self.method {
+            WriteMethod::Unlocked => return self.modify_unlocked(p, body, on_step),
             WriteMethod::InPlace => p.open(&self.path, OpenOptions::new().read(true).write(true)),
             WriteMethod::Replace => p.open(
                 self.lock_path(),
@@ -224,8 +242,8 @@ impl LockedRegistryFile {
         }
         on_step(Step::Locked);
         let result = match self.method {
-            WriteMethod::InPlace => self.modify_in_place(p, fd, body, on_step),
             WriteMethod::Replace => self.modify_and_replace(p, body, on_step),
+            _ => self.modify_in_place(p, fd, body, on_step),
         };
         let unlocked = p.unlock(fd, LockApi::Flock);
         on_step(Step::Unlocked);
@@ -272,6 +290,21 @@ impl LockedRegistryFile {
         on_step(Step::Written);
         p.set_len(fd, data.len() as u64)?;
         on_step(Step::Truncated);
+        Ok(out)
+    }
+
+    /// The seed's unlocked read, modify, `open(path, 'w')` and dump.
+    fn modify_unlocked<P: Process, T>(
+        &self,
+        p: &P,
+        body: impl FnOnce(&mut Registry) -> Result<T, RegistryError>,
+        on_step: &mut dyn FnMut(Step),
+    ) -> Result<T, RegistryError> {
+        let mut doc = self.read(p)?;
+        on_step(Step::Read);
+        let out = body(&mut doc)?;
+        p.write_file(&self.path, doc.to_json().as_bytes())?;
+        on_step(Step::Written);
         Ok(out)
     }
 
