@@ -300,9 +300,9 @@ fn trace_shows_calls_arguments_and_results() {
     );
 }
 
-#[test]
-fn every_live_process_blocked_on_locks_is_reported_as_a_deadlock() {
-    let fs = SimFs::new();
+/// Two processes each hold one file's flock and block on the other's;
+/// returns the panic message each waiter got.
+fn crossed_flocks(fs: &SimFs) -> Vec<String> {
     let (a, b) = (fs.spawn(), fs.spawn());
     let (a1, a2) = (
         a.open("1", create()).unwrap(),
@@ -315,13 +315,21 @@ fn every_live_process_blocked_on_locks_is_reported_as_a_deadlock() {
     a.flock(a1, LockKind::Exclusive, Wait::Block).unwrap();
     b.flock(b2, LockKind::Exclusive, Wait::Block).unwrap();
     let outcomes = std::thread::scope(|s| {
-        let ta = s.spawn(|| a.flock(a2, LockKind::Exclusive, Wait::Block));
-        let tb = s.spawn(|| b.flock(b1, LockKind::Exclusive, Wait::Block));
+        let ta = s.spawn(move || a.flock(a2, LockKind::Exclusive, Wait::Block));
+        let tb = s.spawn(move || b.flock(b1, LockKind::Exclusive, Wait::Block));
         [ta.join(), tb.join()]
     });
-    for outcome in outcomes {
+    let message = |outcome: std::thread::Result<std::io::Result<()>>| {
         let panic = outcome.expect_err("both waiters are told about the deadlock");
-        let msg = panic.downcast_ref::<String>().expect("a message");
+        panic.downcast_ref::<String>().expect("a message").clone()
+    };
+    outcomes.into_iter().map(message).collect()
+}
+
+#[test]
+fn every_live_process_blocked_on_locks_is_reported_as_a_deadlock() {
+    let outcomes = crossed_flocks(&SimFs::new());
+    for msg in outcomes {
         assert!(
             msg.starts_with("lockcheck: deadlock: every live process is blocked"),
             "{msg}"
@@ -436,25 +444,7 @@ fn sleeping_or_pausing_forever_saturates_the_clock_instead_of_panicking() {
 #[test]
 fn power_loss_clears_a_declared_deadlock() {
     let fs = SimFs::new();
-    let (a, b) = (fs.spawn(), fs.spawn());
-    let (a1, a2) = (
-        a.open("1", create()).unwrap(),
-        a.open("2", create()).unwrap(),
-    );
-    let (b1, b2) = (
-        b.open("1", create()).unwrap(),
-        b.open("2", create()).unwrap(),
-    );
-    a.flock(a1, LockKind::Exclusive, Wait::Block).unwrap();
-    b.flock(b2, LockKind::Exclusive, Wait::Block).unwrap();
-    std::thread::scope(|s| {
-        let ta = s.spawn(move || a.flock(a2, LockKind::Exclusive, Wait::Block));
-        let tb = s.spawn(move || b.flock(b1, LockKind::Exclusive, Wait::Block));
-        assert!(
-            ta.join().is_err() && tb.join().is_err(),
-            "both told of the deadlock"
-        );
-    });
+    assert_eq!(crossed_flocks(&fs).len(), 2, "both told of the deadlock");
     fs.power_loss(fs.crash_state_count() - 1).unwrap();
     assert!(
         fs.spawn().exists("1").unwrap(),
