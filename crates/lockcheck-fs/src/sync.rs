@@ -29,6 +29,17 @@ pub trait Runtime: Send + Sync + Sized + 'static {
     fn condvar() -> Self::Condvar;
     /// Releases the guard, waits for a notification and locks again.
     fn wait<'a, T: Send>(cv: &Self::Condvar, guard: Self::Guard<'a, T>) -> Self::Guard<'a, T>;
+    /// Like [`Runtime::wait`], but gives up after `patience` of real time
+    /// and says so (`true`). Runtimes that control time themselves (shuttle,
+    /// loom) never give up: their schedulers report a stuck test.
+    fn wait_patiently<'a, T: Send>(
+        cv: &Self::Condvar,
+        guard: Self::Guard<'a, T>,
+        patience: std::time::Duration,
+    ) -> (Self::Guard<'a, T>, bool) {
+        let _ = patience;
+        (Self::wait(cv, guard), false)
+    }
     /// Wakes every waiter.
     fn notify_all(cv: &Self::Condvar);
     /// Lets another thread run.
@@ -55,6 +66,16 @@ impl Runtime for StdRuntime {
     }
     fn wait<'a, T: Send>(cv: &Self::Condvar, guard: Self::Guard<'a, T>) -> Self::Guard<'a, T> {
         cv.wait(guard).unwrap_or_else(|p| p.into_inner())
+    }
+    fn wait_patiently<'a, T: Send>(
+        cv: &Self::Condvar,
+        guard: Self::Guard<'a, T>,
+        patience: std::time::Duration,
+    ) -> (Self::Guard<'a, T>, bool) {
+        let (guard, timeout) = cv
+            .wait_timeout(guard, patience)
+            .unwrap_or_else(|p| p.into_inner());
+        (guard, timeout.timed_out())
     }
     fn notify_all(cv: &Self::Condvar) {
         cv.notify_all()

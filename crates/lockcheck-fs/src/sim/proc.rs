@@ -112,6 +112,7 @@ impl<R: Runtime> SimProc<R> {
         mut g: Guard<'g, R>,
         mut poll: impl FnMut(&mut State) -> Poll<T>,
     ) -> (Guard<'g, R>, io::Result<T>) {
+        let mut warned = false;
         if g.thread_mut(self.who).is_some_and(|t| t.parked) {
             drop(g);
             panic!(
@@ -153,9 +154,15 @@ impl<R: Runtime> SimProc<R> {
                         Idle::Busy => {
                             g.waiters += 1;
                             t_parked(&mut g, self.who, true);
-                            g = R::wait(&self.shared.cv, g);
+                            let (woken, stalled) =
+                                R::wait_patiently(&self.shared.cv, g, STALL_WARNING);
+                            g = woken;
                             t_parked(&mut g, self.who, false);
                             g.waiters -= 1;
+                            if stalled && !warned {
+                                warned = true;
+                                eprintln!("{}", g.stall_report(self.who.pid, STALL_WARNING));
+                            }
                         }
                         Idle::Advanced => R::notify_all(&self.shared.cv),
                         Idle::Deadlock(report) => {
@@ -245,6 +252,10 @@ impl<R: Runtime> SimProc<R> {
         result
     }
 }
+
+/// Real time a waiter waits, under real threads, before it warns that
+/// nothing seems able to wake it.
+const STALL_WARNING: Duration = Duration::from_secs(10);
 
 /// Marks the calling thread as parked on the condvar (or not).
 fn t_parked(g: &mut State, who: Who, parked: bool) {

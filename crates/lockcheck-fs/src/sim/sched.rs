@@ -58,4 +58,51 @@ impl State {
             }
         }
     }
+
+    /// What a waiter says after `waited` of real time without being woken,
+    /// under real threads: who is still running, and the usual cause.
+    pub fn stall_report(&self, pid: u32, waited: Duration) -> String {
+        let mut running = Vec::new();
+        for (p, proc) in self.procs.iter().filter(|(_, p)| p.alive()) {
+            for (tid, t) in &proc.threads {
+                if t.status == Status::Running {
+                    running.push(if *tid == 0 {
+                        format!("p{p}")
+                    } else {
+                        format!("p{p}.{tid}")
+                    });
+                }
+            }
+        }
+        format!(
+            "lockcheck: p{pid} has waited {waited:?} of real time. Virtual time moves, and \
+             locks come free, only while other processes run, and these still count as \
+             running: {}. A handle kept alive after its thread is done, or one driven by \
+             the waiting thread itself, never waits: drop it, or give it its own thread.",
+            running.join(", ")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::durable::Profile;
+
+    #[test]
+    fn a_stall_report_names_the_processes_still_running() {
+        let mut s = State::new(Profile::InOrder);
+        let a = s.spawn(None).unwrap();
+        let b = s.spawn(None).unwrap();
+        s.thread_mut(a).unwrap().status = Status::Waiting(Some(Duration::from_secs(5)));
+        let report = s.stall_report(a.pid, Duration::from_secs(10));
+        assert!(
+            report.starts_with("lockcheck: p100 has waited 10s of real time."),
+            "{report}"
+        );
+        assert!(
+            report.contains(&format!("still count as running: p{}.", b.pid)),
+            "{report}"
+        );
+    }
 }
