@@ -131,89 +131,18 @@ fn sim_flock_waiter_on_real_threads_blocks_until_the_holder_unlocks() {
     });
 }
 
-/// Under shuttle's DFS scheduler (every interleaving): a second descriptor
-/// waits for the first to unlock or close, and the waiting path is
-/// actually taken in some interleavings.
-fn shuttle_waiter_gets_lock_only_after(release_by_close: bool) {
-    let blocked_runs = Arc::new(AtomicUsize::new(0));
-    let runs = Arc::new(AtomicUsize::new(0));
-    let (b2, r2) = (blocked_runs.clone(), runs.clone());
-    shuttle::check_dfs(
-        move || {
-            let fs = SimFs::<ShuttleRuntime>::default();
-            let (holder, waiter) = (fs.spawn(), fs.spawn());
-            let fh = holder.open("lock", rw_create()).unwrap();
-            let fw = waiter.open("lock", rw_create()).unwrap();
-            holder.flock(fh, LockKind::Exclusive, Wait::Block).unwrap();
-            let released = Arc::new(shuttle::sync::atomic::AtomicBool::new(false));
-            let seen = released.clone();
-            let t = shuttle::thread::spawn(move || {
-                waiter.flock(fw, LockKind::Exclusive, Wait::Block).unwrap();
-                assert!(seen.load(Ordering::SeqCst), "lock granted before release");
-            });
-            released.store(true, Ordering::SeqCst);
-            if release_by_close {
-                holder.close(fh).unwrap();
-            } else {
-                holder.unlock(fh, LockApi::Flock).unwrap();
-            }
-            t.join().unwrap();
-            r2.fetch_add(1, Ordering::SeqCst);
-            if fs
-                .trace()
-                .iter()
-                .any(|e| e.call.contains("[after waiting]"))
-            {
-                b2.fetch_add(1, Ordering::SeqCst);
-            }
-        },
-        None,
-    );
-    let (runs, blocked) = (
-        runs.load(Ordering::SeqCst),
-        blocked_runs.load(Ordering::SeqCst),
-    );
-    assert!(
-        blocked > 0 && blocked < runs,
-        "{blocked} of {runs} interleavings blocked"
-    );
-}
-
-#[test]
-fn shuttle_flock_waiter_blocks_until_the_holder_unlocks_in_every_interleaving() {
-    shuttle_waiter_gets_lock_only_after(false);
-}
-
-#[test]
-fn shuttle_flock_waiter_blocks_until_the_holder_closes_in_every_interleaving() {
-    shuttle_waiter_gets_lock_only_after(true);
-}
-
-#[test]
-fn shuttle_fcntl_lock_vanishes_when_the_process_closes_another_descriptor() {
+/// Runs `scenario` (which returns its SimFs when done) under shuttle's DFS
+/// scheduler, every interleaving, and asserts that the waiting path was
+/// taken in some interleavings but not in all: the blocking is exercised,
+/// not assumed.
+fn in_every_interleaving_sometimes_waiting(
+    scenario: impl Fn() -> SimFs<ShuttleRuntime> + Send + Sync + 'static,
+) {
     let (runs, blocked) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let (r2, b2) = (runs.clone(), blocked.clone());
     shuttle::check_dfs(
         move || {
-            let fs = SimFs::<ShuttleRuntime>::default();
-            let (holder, waiter) = (fs.spawn(), fs.spawn());
-            let f1 = holder.open("lock", rw_create()).unwrap();
-            let f2 = holder.open("lock", OpenOptions::new()).unwrap();
-            let fw = waiter.open("lock", rw_create()).unwrap();
-            holder
-                .lock(f1, LockApi::Posix, LockKind::Exclusive, Wait::Block)
-                .unwrap();
-            let closed = Arc::new(shuttle::sync::atomic::AtomicBool::new(false));
-            let seen = closed.clone();
-            let t = shuttle::thread::spawn(move || {
-                waiter
-                    .lock(fw, LockApi::Posix, LockKind::Exclusive, Wait::Block)
-                    .unwrap();
-                assert!(seen.load(Ordering::SeqCst), "lock granted while still held");
-            });
-            closed.store(true, Ordering::SeqCst);
-            holder.close(f2).unwrap(); // Not the descriptor that took the lock.
-            t.join().unwrap();
+            let fs = scenario();
             r2.fetch_add(1, Ordering::SeqCst);
             if fs
                 .trace()
@@ -230,6 +159,69 @@ fn shuttle_fcntl_lock_vanishes_when_the_process_closes_another_descriptor() {
         blocked > 0 && blocked < runs,
         "{blocked} of {runs} interleavings blocked"
     );
+}
+
+/// Under shuttle's DFS scheduler (every interleaving): a second descriptor
+/// waits for the first to unlock or close, and the waiting path is
+/// actually taken in some interleavings.
+fn shuttle_waiter_gets_lock_only_after(release_by_close: bool) {
+    in_every_interleaving_sometimes_waiting(move || {
+        let fs = SimFs::<ShuttleRuntime>::default();
+        let (holder, waiter) = (fs.spawn(), fs.spawn());
+        let fh = holder.open("lock", rw_create()).unwrap();
+        let fw = waiter.open("lock", rw_create()).unwrap();
+        holder.flock(fh, LockKind::Exclusive, Wait::Block).unwrap();
+        let released = Arc::new(shuttle::sync::atomic::AtomicBool::new(false));
+        let seen = released.clone();
+        let t = shuttle::thread::spawn(move || {
+            waiter.flock(fw, LockKind::Exclusive, Wait::Block).unwrap();
+            assert!(seen.load(Ordering::SeqCst), "lock granted before release");
+        });
+        released.store(true, Ordering::SeqCst);
+        if release_by_close {
+            holder.close(fh).unwrap();
+        } else {
+            holder.unlock(fh, LockApi::Flock).unwrap();
+        }
+        t.join().unwrap();
+        fs
+    });
+}
+
+#[test]
+fn shuttle_flock_waiter_blocks_until_the_holder_unlocks_in_every_interleaving() {
+    shuttle_waiter_gets_lock_only_after(false);
+}
+
+#[test]
+fn shuttle_flock_waiter_blocks_until_the_holder_closes_in_every_interleaving() {
+    shuttle_waiter_gets_lock_only_after(true);
+}
+
+#[test]
+fn shuttle_fcntl_lock_vanishes_when_the_process_closes_another_descriptor() {
+    in_every_interleaving_sometimes_waiting(|| {
+        let fs = SimFs::<ShuttleRuntime>::default();
+        let (holder, waiter) = (fs.spawn(), fs.spawn());
+        let f1 = holder.open("lock", rw_create()).unwrap();
+        let f2 = holder.open("lock", OpenOptions::new()).unwrap();
+        let fw = waiter.open("lock", rw_create()).unwrap();
+        holder
+            .lock(f1, LockApi::Posix, LockKind::Exclusive, Wait::Block)
+            .unwrap();
+        let closed = Arc::new(shuttle::sync::atomic::AtomicBool::new(false));
+        let seen = closed.clone();
+        let t = shuttle::thread::spawn(move || {
+            waiter
+                .lock(fw, LockApi::Posix, LockKind::Exclusive, Wait::Block)
+                .unwrap();
+            assert!(seen.load(Ordering::SeqCst), "lock granted while still held");
+        });
+        closed.store(true, Ordering::SeqCst);
+        holder.close(f2).unwrap(); // Not the descriptor that took the lock.
+        t.join().unwrap();
+        fs
+    });
 }
 
 #[test]
