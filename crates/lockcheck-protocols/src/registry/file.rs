@@ -84,11 +84,12 @@ pub enum Step {
     Truncated,
     /// Replace: the temp file holds the new document.
     TempWritten,
-    /// Replace: the temp file was fsynced and closed.
+    /// Replace: the temp file was fsynced (unless `with_fsync(false)`) and
+    /// closed.
     TempSynced,
     /// Replace: the temp file was renamed over the registry.
     Renamed,
-    /// Replace: the directory was fsynced.
+    /// Replace: the directory was fsynced (unless `with_fsync(false)`).
     DirSynced,
     /// The lock was released (the descriptor is closed next).
     Unlocked,
@@ -110,12 +111,20 @@ pub enum Step {
 /// so a timeout takes `timeout` rounded up to a multiple of `retry_delay`.
 /// Seed defaults: 10 s and 0.1 s. A zero delay is taken as 1 ms so that
 /// virtual time moves.
+///
+/// Durability ([`LockedRegistryFile::with_fsync`]): by default
+/// `registry/in-place` never calls `fsync` (the seed's code does not) and
+/// `registry/replace` `fsync`s the temp file and the directory. The switch
+/// exists to measure what `fsync` costs (`benches/registry.rs`): with it on,
+/// in-place also `fsync`s the registry after the truncate; with it off,
+/// replace skips both `fsync`s (still atomic for readers, not durable).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LockedRegistryFile {
     path: PathBuf,
     method: WriteMethod,
     timeout: Duration,
     retry_delay: Duration,
+    fsync: bool,
 }
 
 impl LockedRegistryFile {
@@ -127,7 +136,21 @@ impl LockedRegistryFile {
             method,
             timeout: Duration::from_secs(10),
             retry_delay: Duration::from_millis(100),
+            fsync: method == WriteMethod::Replace,
         }
+    }
+
+    /// The same registry, `fsync`ing each update's write-back (`true`) or
+    /// not (`false`); see the type's doc for the defaults. `registry/unlocked`
+    /// ignores it (the seed's unlocked code never syncs).
+    pub fn with_fsync(mut self, on: bool) -> LockedRegistryFile {
+        self.fsync = on;
+        self
+    }
+
+    /// Whether updates `fsync` what they write back.
+    pub fn fsyncs(&self) -> bool {
+        self.fsync
     }
 
     /// The same registry with another timeout and retry delay.
@@ -290,6 +313,9 @@ impl LockedRegistryFile {
         on_step(Step::Written);
         p.set_len(fd, data.len() as u64)?;
         on_step(Step::Truncated);
+        if self.fsync {
+            p.fsync(fd)?;
+        }
         Ok(out)
     }
 
@@ -322,7 +348,7 @@ impl LockedRegistryFile {
         let fd = p.open(&tmp, opts)?;
         let written = p.write_all(fd, doc.to_json().as_bytes());
         on_step(Step::TempWritten);
-        let synced = written.and_then(|()| p.fsync(fd));
+        let synced = written.and_then(|()| if self.fsync { p.fsync(fd) } else { Ok(()) });
         let closed = p.close(fd);
         if let Err(e) = synced.and(closed) {
             let _ = p.unlink(&tmp);
@@ -334,7 +360,9 @@ impl LockedRegistryFile {
             return Err(e.into());
         }
         on_step(Step::Renamed);
-        p.fsync_dir(self.dir())?;
+        if self.fsync {
+            p.fsync_dir(self.dir())?;
+        }
         on_step(Step::DirSynced);
         Ok(out)
     }
@@ -354,5 +382,39 @@ impl LockedRegistryFile {
         } else {
             e.into()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lockcheck_fs::SimFs;
+
+    /// The calls one update of a fresh registry makes, as traced by SimFs.
+    fn update_calls(file: &LockedRegistryFile) -> Vec<String> {
+        let fs = SimFs::new();
+        let p = fs.spawn();
+        file.create(&p, &Registry::default()).unwrap();
+        let before = fs.trace().len();
+        file.update(&p, |r| Ok(r.increment_counts(1, 1))).unwrap();
+        let calls = fs.trace()[before..].iter().map(|e| e.to_string()).collect();
+        assert_eq!(file.read(&p).unwrap().total_spawned, 1);
+        calls
+    }
+
+    fn fsyncs(calls: &[String]) -> usize {
+        calls.iter().filter(|c| c.contains("fsync")).count()
+    }
+
+    #[test]
+    fn fsync_defaults_follow_the_seed_and_the_switch_turns_it_on_or_off() {
+        let in_place = LockedRegistryFile::new("r.json", WriteMethod::InPlace);
+        let replace = LockedRegistryFile::new("r.json", WriteMethod::Replace);
+        assert!(!in_place.fsyncs() && replace.fsyncs());
+        assert_eq!(fsyncs(&update_calls(&in_place)), 0);
+        assert_eq!(fsyncs(&update_calls(&in_place.with_fsync(true))), 1);
+        // The temp file and the directory.
+        assert_eq!(fsyncs(&update_calls(&replace)), 2);
+        assert_eq!(fsyncs(&update_calls(&replace.with_fsync(false))), 0);
     }
 }
