@@ -154,4 +154,7 @@ pub use errno::{Errno, errno_of};
 pub use fs::{Fd, FileKind, Fs, LockApi, LockKind, Metadata, OpenOptions, Wait};
 pub use process::{Process, ProcessInfo};
 pub use real::RealFs;
-pub use sim::{MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot, TraceEvent};
+pub use sim::{
+    MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot, StepView, TraceEvent,
+    show_bytes,
+};

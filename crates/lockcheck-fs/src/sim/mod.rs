@@ -6,6 +6,7 @@ mod config;
 mod durable;
 mod lock_ops;
 mod locks;
+mod observe;
 mod ops;
 mod proc;
 mod sched;
@@ -21,7 +22,9 @@ use std::time::{Duration, SystemTime};
 
 pub use config::SimConfig;
 pub use durable::{MAX_REORDERED, Profile};
+pub use observe::StepView;
 pub use proc::SimProc;
+pub use show::show_bytes;
 pub use snapshot::Snapshot;
 pub use trace::TraceEvent;
 
@@ -263,6 +266,15 @@ impl<R: Runtime> SimFs<R> {
         })
     }
 
+    /// Calls `observer` right after every later step, with a read-only
+    /// view of the file system as that step left it; replaces any earlier
+    /// observer. It runs inside the step, under the simulation's lock: it
+    /// must not call back into this `SimFs` or its processes (record what
+    /// it finds, and act on it after the step).
+    pub fn observe(&self, observer: impl FnMut(&StepView<'_>) + Send + 'static) {
+        self.with_state(|s| s.observer = Some(observe::Observer(Box::new(observer))));
+    }
+
     /// What the processes see now (the page cache).
     pub fn snapshot(&self) -> Snapshot {
         self.with_state(|s| Snapshot::new(s.cache.listing()))
@@ -337,7 +349,7 @@ impl<R: Runtime> SimFs<R> {
                     result: shown,
                 });
             }
-            s.steps += 1;
+            s.end_step(pid);
             result
         })
     }

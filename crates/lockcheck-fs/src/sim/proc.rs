@@ -100,7 +100,7 @@ impl<R: Runtime> SimProc<R> {
                 result: result(),
             });
         }
-        g.steps += 1;
+        g.end_step(self.who.pid);
     }
 
     /// Looks at the world with `poll` until it is ready, waiting on the

@@ -83,7 +83,7 @@ pub(crate) fn show_result<T: Shown>(r: &io::Result<T>) -> String {
 }
 
 /// Bytes as a trace shows them: escaped, cut at 48 bytes.
-pub(crate) fn show_bytes(data: &[u8]) -> String {
+pub fn show_bytes(data: &[u8]) -> String {
     let cut = &data[..data.len().min(48)];
     let more = if data.len() > 48 { "..." } else { "" };
     format!("\"{}\"{more}", cut.escape_ascii())

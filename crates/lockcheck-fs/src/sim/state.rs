@@ -124,6 +124,8 @@ pub(crate) struct State {
     /// Threads inside a condvar wait: with none, a step skips the notify
     /// (a futex call per step otherwise).
     pub waiters: u32,
+    /// Called after every step (see [`super::SimFs::observe`]).
+    pub observer: Option<super::observe::Observer>,
 }
 
 impl State {
@@ -144,6 +146,7 @@ impl State {
             deadlock: None,
             notify: false,
             waiters: 0,
+            observer: None,
         }
     }
 

@@ -198,3 +198,35 @@ fn crossing_blocking_posix_upgrades_get_edeadlk_for_exactly_one() {
         other => panic!("expected exactly one EDEADLK, got {other:?}"),
     }
 }
+
+#[test]
+fn an_observer_sees_every_step_with_the_file_system_as_the_step_left_it() {
+    use std::sync::{Arc, Mutex};
+    let fs: SimFs = SimFs::new();
+    let p = fs.spawn();
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = seen.clone();
+    fs.observe(move |view| {
+        let contents = view
+            .file("lock")
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        log.lock().unwrap().push(format!(
+            "{} p{} {:?} {:?}",
+            view.step(),
+            view.pid(),
+            contents,
+            view.names("")
+        ));
+    });
+    p.write_file("lock", b"a").unwrap();
+    p.rename("lock", "old").unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            "0 p100 Some(\"\") [\"lock\"]",
+            "1 p100 Some(\"a\") [\"lock\"]",
+            "2 p100 Some(\"a\") [\"lock\"]",
+            "3 p100 None [\"old\"]",
+        ]
+    );
+}

@@ -1,0 +1,133 @@
+//! What a simulated process's code gets besides its file system: who it
+//! is, and the calls that tell the monitors what it believes and what it
+//! was told.
+
+use std::sync::Arc;
+
+use lockcheck_fs::sync::Runtime;
+use lockcheck_fs::{SimFs, SimProc};
+
+use crate::ghost::Ghost;
+use crate::program::Dead;
+use crate::property::{Property, Violation};
+
+/// One process of an execution: its [`SimProc`] (an `Fs`, `Clock` and
+/// `ProcessInfo`) and its link to the monitors.
+pub struct Ctx<R: Runtime> {
+    index: usize,
+    proc: SimProc<R>,
+    fs: SimFs<R>,
+    ghost: Arc<Ghost>,
+}
+
+impl<R: Runtime> Ctx<R> {
+    pub(crate) fn new(index: usize, proc: SimProc<R>, fs: SimFs<R>, ghost: Arc<Ghost>) -> Self {
+        Ctx {
+            index,
+            proc,
+            fs,
+            ghost,
+        }
+    }
+
+    /// The process's file system, clock and process table.
+    pub fn proc(&self) -> &SimProc<R> {
+        &self.proc
+    }
+
+    /// The process's number in its scenario, from 0.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The process's pid.
+    pub fn pid(&self) -> u32 {
+        lockcheck_fs::ProcessInfo::pid(&self.proc)
+    }
+
+    /// The process now believes it holds the lock: `mutual-exclusion`
+    /// fails if another process believes so too.
+    pub fn enter(&self) {
+        let pid = self.pid();
+        self.ghost.lock().enter(self.index, pid);
+    }
+
+    /// The process no longer believes it holds the lock.
+    pub fn exit(&self) {
+        self.ghost.lock().exit(self.index);
+    }
+
+    /// The process starts waiting for the lock (for `bounded-liveness`).
+    pub fn waiting(&self) {
+        let mut g = self.ghost.lock();
+        let step = g.step.map_or(0, |s| s + 1);
+        g.waiting.insert(self.index, step);
+    }
+
+    /// A check of the process's own failed: the `assertion` property.
+    pub fn fail(&self, detail: impl Into<String>) {
+        let detail = format!("process {}: {}", self.index, detail.into());
+        self.ghost.violate(Property::Assertion, detail);
+    }
+
+    /// An update (an added agent) was acknowledged to the process.
+    pub fn acknowledge(&self, id: &str) {
+        self.ghost.lock().acked.push((self.index, id.to_string()));
+    }
+
+    /// The process was told it claimed `task`: `claimed-once` fails if
+    /// another was told so too.
+    pub fn claimed(&self, task: &str) {
+        let mut g = self.ghost.lock();
+        let winners = g.claims.entry(task.to_string()).or_default();
+        winners.push(self.index);
+        if winners.len() > 1 && g.watches("claimed-once") {
+            let detail = format!("task {task} was claimed by processes {:?}", g.claims[task]);
+            let step = g.step;
+            g.record(Violation {
+                property: Property::ClaimedOnce,
+                step,
+                detail,
+            });
+        }
+    }
+
+    /// The critical section's increment was acknowledged.
+    pub(crate) fn incremented(&self) {
+        self.ghost.lock().increments += 1;
+    }
+
+    /// Reads the fenced resource's value with `token`; `None` if it
+    /// refuses the token (it has seen a larger one).
+    pub(crate) fn fenced_read(&self, token: u64) -> Option<u64> {
+        let mut g = self.ghost.lock();
+        if token < g.fence.0 {
+            return None;
+        }
+        g.fence.0 = token;
+        Some(g.fence.1)
+    }
+
+    /// Writes `value` to the fenced resource with `token`, unless it has
+    /// seen a larger token since; an accepted write is an acknowledged
+    /// increment.
+    pub(crate) fn fenced_write(&self, token: u64, value: u64) {
+        let mut g = self.ghost.lock();
+        if token >= g.fence.0 {
+            g.fence = (token, value);
+            g.increments += 1;
+        }
+    }
+
+    /// An operation failed: the process goes on, unless it died.
+    pub(crate) fn gave_up(&self, _why: &str, dead: bool) -> Result<(), Dead> {
+        if dead { Err(Dead) } else { Ok(()) }
+    }
+
+    /// The process kills itself (SIGKILL): its beliefs die with it.
+    pub(crate) fn crash_self(&self) {
+        self.exit();
+        self.ghost.lock().waiting.remove(&self.index);
+        self.fs.crash(self.pid());
+    }
+}

@@ -1,0 +1,174 @@
+//! Ghost state: what the monitors know that the file system does not (who
+//! believes it is inside its critical section, which updates were
+//! acknowledged), kept beside one execution and updated atomically with
+//! the steps around it.
+//!
+//! It sits behind a std mutex on purpose: taking it is not a scheduling
+//! point for shuttle or loom, so a ghost update and the process's next
+//! step are never separated by another process's step.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use lockcheck_fs::StepView;
+
+use crate::property::{Property, Violation};
+
+/// The ghost state of one execution.
+#[derive(Debug, Default)]
+pub struct Ghost {
+    state: Mutex<GhostState>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct GhostState {
+    /// Processes (by index) inside their critical section.
+    pub inside: BTreeMap<usize, u32>,
+    /// The first violation seen.
+    pub violation: Option<Violation>,
+    /// The last step the observer saw.
+    pub step: Option<u64>,
+    /// Critical-section increments acknowledged to their process.
+    pub increments: u64,
+    /// The fenced resource: the largest token it has seen, and its value.
+    pub fence: (u64, u64),
+    /// Acknowledged adds and claims, by process index.
+    pub acked: Vec<(usize, String)>,
+    /// Winners of each claimed task.
+    pub claims: BTreeMap<String, Vec<usize>>,
+    /// Processes waiting for a lock, with the step they began.
+    pub waiting: BTreeMap<usize, u64>,
+    /// The step since which the lock is free (none inside).
+    pub free_since: u64,
+    /// The properties checked in this execution.
+    pub watched: Vec<Property>,
+}
+
+impl Ghost {
+    /// Ghost state for an execution that checks `watched`.
+    pub fn new(watched: Vec<Property>) -> Ghost {
+        let ghost = Ghost::default();
+        ghost.lock().watched = watched;
+        ghost
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, GhostState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records `violation` unless one was already seen.
+    pub fn violate(&self, property: Property, detail: impl Into<String>) {
+        let mut g = self.lock();
+        let step = g.step;
+        g.record(Violation {
+            property,
+            step,
+            detail: detail.into(),
+        });
+    }
+
+    /// The first violation seen, if any.
+    pub fn violation(&self) -> Option<Violation> {
+        self.lock().violation.clone()
+    }
+}
+
+impl GhostState {
+    /// Whether a property of this name is checked.
+    pub(crate) fn watches(&self, name: &str) -> bool {
+        self.watched.iter().any(|p| p.name() == name)
+    }
+
+    pub(crate) fn record(&mut self, v: Violation) {
+        if self.violation.is_none() {
+            self.violation = Some(v);
+        }
+    }
+
+    /// Process `who` (pid `pid`) enters its critical section.
+    pub(crate) fn enter(&mut self, who: usize, pid: u32) {
+        self.waiting.remove(&who);
+        if let Some((other, other_pid)) = self.inside.iter().next()
+            && self.watches("mutual-exclusion")
+        {
+            let detail = format!(
+                "process {who} (p{pid}) entered its critical section while process {other} \
+                 (p{other_pid}) was inside its own"
+            );
+            let step = self.step;
+            self.record(Violation {
+                property: Property::MutualExclusion,
+                step,
+                detail,
+            });
+        }
+        self.inside.insert(who, pid);
+    }
+
+    /// Process `who` leaves its critical section.
+    pub(crate) fn exit(&mut self, who: usize) {
+        if self.inside.remove(&who).is_some() && self.inside.is_empty() {
+            self.free_since = self.step.map_or(0, |s| s + 1);
+        }
+    }
+}
+
+/// The per-step monitors of one execution, as a SimFs observer.
+pub(crate) fn step_monitor(
+    ghost: Arc<Ghost>,
+    properties: Vec<Property>,
+) -> impl FnMut(&StepView<'_>) + Send + 'static {
+    move |view| {
+        let mut g = ghost.lock();
+        g.step = Some(view.step());
+        if g.violation.is_some() {
+            return;
+        }
+        for p in &properties {
+            if let Some(detail) = check_step(p, &g, view) {
+                let step = Some(view.step());
+                g.record(Violation {
+                    property: p.clone(),
+                    step,
+                    detail,
+                });
+                return;
+            }
+        }
+    }
+}
+
+fn check_step(p: &Property, g: &GhostState, view: &StepView<'_>) -> Option<String> {
+    match p {
+        Property::JsonParses { path, allow_empty } => {
+            let bytes = view.file(path)?;
+            if *allow_empty && bytes.is_empty() {
+                return None;
+            }
+            serde_json::from_slice::<serde_json::Value>(bytes)
+                .err()
+                .map(|e| {
+                    format!(
+                        "{path} does not parse ({e}): {}",
+                        lockcheck_fs::show_bytes(bytes)
+                    )
+                })
+        }
+        Property::LockFilePresent { path } => {
+            let (who, pid) = g.inside.iter().next()?;
+            (!view.exists(path))
+                .then(|| format!("{path} is missing while process {who} (p{pid}) holds the lock"))
+        }
+        Property::BoundedLiveness { steps } => {
+            if !g.inside.is_empty() {
+                return None;
+            }
+            let (who, since) = g.waiting.iter().min_by_key(|(_, s)| **s)?;
+            let free = (*since).max(g.free_since);
+            (view.step().saturating_sub(free) > *steps).then(|| {
+                format!("process {who} has waited {steps}+ steps for a lock that nobody holds")
+            })
+        }
+        _ => None,
+    }
+}

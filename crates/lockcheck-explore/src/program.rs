@@ -1,0 +1,365 @@
+//! Programs of protocol operations: what one simulated process does, step
+//! by step, against one of the reference protocols, with the ghost state
+//! the monitors need (critical sections, acknowledged updates).
+
+use std::time::Duration;
+
+use lockcheck_fs::sync::Runtime;
+use lockcheck_fs::{Clock, Errno, Fs, errno_of};
+use lockcheck_protocols::claim::{ClaimOutcome, ClaimVariant, TaskPool};
+use lockcheck_protocols::flock_lock::{Acquire, FlockGuard, FlockLock, Release};
+use lockcheck_protocols::history::NoHistory;
+use lockcheck_protocols::lockfile::{LockError, LockFile, Record, Refresh};
+use lockcheck_protocols::registry::{Agent, AgentRegistry, LockedRegistryFile, WriteMethod};
+
+use crate::ctx::Ctx;
+
+/// The file the critical sections of unfenced locks increment.
+pub const COUNTER: &str = "counter";
+/// Where [`Protocol::Registry`] keeps its registry.
+pub const REGISTRY: &str = "registry.json";
+/// The lock-file directory and name [`Protocol::LockFile`] uses: the lock
+/// is `agent.lock`.
+pub const LOCK_NAME: &str = "agent";
+/// The key [`Protocol::Flock`] locks: the lock file is `locks/task.lock`.
+pub const FLOCK_KEY: &str = "task";
+/// The directory of [`Protocol::Flock`]'s lock files.
+pub const FLOCK_DIR: &str = "locks";
+/// The directory of [`Protocol::Claim`]'s task pool.
+pub const POOL_DIR: &str = "tasks";
+
+/// A reference protocol and its variant, as a program runs it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Protocol {
+    /// Seed 004's lock file with an owner record.
+    LockFile {
+        /// How refresh rewrites the record.
+        variant: Refresh,
+        /// When a record without refresh becomes stale.
+        stale_after: Duration,
+        /// How many times [`Op::Acquire`] tries before giving up.
+        tries: u32,
+        /// How long it sleeps between tries.
+        retry_delay: Duration,
+    },
+    /// Seeds 000 and 001's flock lock file.
+    Flock {
+        /// What release does with the lock file.
+        release: Release,
+        /// Blocking, or retrying with a timeout.
+        acquire: Acquire,
+    },
+    /// Seed 001's task claiming.
+    Claim {
+        /// Claim under a per-task lock, or by rename.
+        variant: ClaimVariant,
+    },
+    /// Seed 003's agent registry.
+    Registry {
+        /// How the registry is rewritten.
+        method: WriteMethod,
+    },
+}
+
+impl Protocol {
+    /// The lock-file protocol with `variant`, stale after 10 s, one try.
+    pub fn lockfile(variant: Refresh) -> Protocol {
+        Protocol::LockFile {
+            variant,
+            stale_after: Duration::from_secs(10),
+            tries: 1,
+            retry_delay: Duration::from_secs(1),
+        }
+    }
+
+    /// The flock protocol with `release`, blocking acquire.
+    pub fn flock(release: Release) -> Protocol {
+        Protocol::Flock {
+            release,
+            acquire: Acquire::Block,
+        }
+    }
+
+    /// The stable variant name, e.g. `lockfile/unlink-then-write`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Protocol::LockFile { variant, .. } => variant.name(),
+            Protocol::Flock { release, .. } => release.name(),
+            Protocol::Claim { variant } => variant.name(),
+            Protocol::Registry { method } => method.name(),
+        }
+    }
+
+    /// The lock file whose presence `lock-file-present` watches, if any.
+    pub fn lock_path(&self) -> Option<String> {
+        match self {
+            Protocol::LockFile { .. } => Some(format!("{LOCK_NAME}.lock")),
+            Protocol::Flock { .. } => Some(format!("{FLOCK_DIR}/{FLOCK_KEY}.lock")),
+            _ => None,
+        }
+    }
+
+    /// Whether critical sections write through fencing tokens.
+    pub fn fenced(&self) -> bool {
+        matches!(
+            self,
+            Protocol::LockFile {
+                variant: Refresh::Fenced,
+                ..
+            }
+        )
+    }
+}
+
+/// One operation of a program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Take the lock; on success the process is inside its critical
+    /// section until it releases or learns it lost the lock.
+    Acquire,
+    /// Refresh the lock (lock file only).
+    Refresh,
+    /// Release the lock.
+    Release,
+    /// The critical section's work: increment the shared counter (a file
+    /// read and rewritten; through the fenced resource when fenced).
+    Critical,
+    /// Sleep on the process's clock.
+    Sleep(Duration),
+    /// Claim the task of this id.
+    Claim(String),
+    /// Add an agent of this id to the registry.
+    AddAgent(String),
+    /// The process kills itself here (SIGKILL).
+    Crash,
+}
+
+/// What a process holds between operations.
+enum Lease {
+    None,
+    File(Record),
+    Flock(FlockGuard),
+}
+
+/// A running program's state.
+pub(crate) struct Interpreter<R: Runtime> {
+    protocol: Protocol,
+    ctx: Ctx<R>,
+    lease: Lease,
+}
+
+/// Whether the error says the process is dead (crashed under it).
+fn dead(e: &std::io::Error) -> bool {
+    errno_of(e) == Some(Errno::ESRCH)
+}
+
+impl<R: Runtime> Interpreter<R> {
+    pub(crate) fn new(protocol: Protocol, ctx: Ctx<R>) -> Self {
+        Interpreter {
+            protocol,
+            ctx,
+            lease: Lease::None,
+        }
+    }
+
+    /// Runs `ops`; false if the process died.
+    pub(crate) fn run(&mut self, ops: &[Op]) -> bool {
+        ops.iter().all(|op| self.step(op).is_ok())
+    }
+
+    fn step(&mut self, op: &Op) -> Result<(), Dead> {
+        let p = self.ctx.proc();
+        match (op, &self.protocol) {
+            (Op::Sleep(d), _) => {
+                p.sleep(*d);
+                Ok(())
+            }
+            (Op::Crash, _) => {
+                self.ctx.crash_self();
+                Err(Dead)
+            }
+            (Op::Critical, _) => self.critical(),
+            (Op::Acquire, Protocol::LockFile { .. }) => self.lockfile_acquire(),
+            (Op::Refresh, Protocol::LockFile { .. }) => self.lockfile_refresh(),
+            (Op::Release, Protocol::LockFile { .. }) => self.lockfile_release(),
+            (Op::Acquire, Protocol::Flock { release, acquire }) => {
+                if !matches!(self.lease, Lease::None) {
+                    return Ok(());
+                }
+                let lock = FlockLock::new(FLOCK_DIR, *release).with_mode(*acquire);
+                self.ctx.waiting();
+                match lock.acquire(p, &NoHistory, FLOCK_KEY) {
+                    Ok(guard) => {
+                        self.ctx.enter();
+                        self.lease = Lease::Flock(guard);
+                        Ok(())
+                    }
+                    Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
+                }
+            }
+            (Op::Release, Protocol::Flock { .. }) => {
+                if let Lease::Flock(guard) = std::mem::replace(&mut self.lease, Lease::None) {
+                    self.ctx.exit();
+                    if let Err(e) = guard.release(p, &NoHistory) {
+                        return self.ctx.gave_up(&e.to_string(), io_dead(&e));
+                    }
+                }
+                Ok(())
+            }
+            (Op::Claim(task), Protocol::Claim { variant }) => {
+                let pool = TaskPool::new(POOL_DIR, *variant);
+                let agent = format!("agent-{}", self.ctx.index());
+                match pool.claim(p, &NoHistory, task, &agent, Duration::from_secs(10)) {
+                    Ok(ClaimOutcome::Claimed(_)) => {
+                        self.ctx.claimed(task);
+                        Ok(())
+                    }
+                    Ok(_) => Ok(()),
+                    Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
+                }
+            }
+            (Op::AddAgent(id), Protocol::Registry { method }) => {
+                let reg = AgentRegistry::new(LockedRegistryFile::new(REGISTRY, *method));
+                match reg.add_agent(p, &NoHistory, Agent::new(id.as_str(), "active"), "root") {
+                    Ok(_) => {
+                        self.ctx.acknowledge(id);
+                        Ok(())
+                    }
+                    Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
+                }
+            }
+            (op, protocol) => {
+                self.ctx.fail(format!(
+                    "operation {op:?} does not apply to protocol {}",
+                    protocol.name()
+                ));
+                Err(Dead)
+            }
+        }
+    }
+
+    fn lockfile(&self) -> (LockFile, u32, Duration) {
+        let Protocol::LockFile {
+            variant,
+            stale_after,
+            tries,
+            retry_delay,
+        } = &self.protocol
+        else {
+            unreachable!("called for lock-file protocols only")
+        };
+        let lock = LockFile::new("", LOCK_NAME, *variant).stale_after(*stale_after);
+        (lock, (*tries).max(1), *retry_delay)
+    }
+
+    fn lockfile_acquire(&mut self) -> Result<(), Dead> {
+        if !matches!(self.lease, Lease::None) {
+            return Ok(());
+        }
+        let (lock, tries, delay) = self.lockfile();
+        let p = self.ctx.proc();
+        let owner = format!("agent-{}", self.ctx.index());
+        self.ctx.waiting();
+        for attempt in 1..=tries {
+            match lock.acquire(p, &NoHistory, &owner) {
+                Ok(record) => {
+                    self.ctx.enter();
+                    self.lease = Lease::File(record);
+                    return Ok(());
+                }
+                Err(LockError::Io(e)) if dead(&e) => return Err(Dead),
+                Err(_) if attempt < tries => p.sleep(delay),
+                Err(e) => return self.ctx.gave_up(&e.to_string(), false),
+            }
+        }
+        Ok(())
+    }
+
+    fn lockfile_refresh(&mut self) -> Result<(), Dead> {
+        let Lease::File(record) = &self.lease else {
+            return Ok(());
+        };
+        let (lock, _, _) = self.lockfile();
+        match lock.refresh(self.ctx.proc(), &NoHistory, record) {
+            Ok(newer) => {
+                self.lease = Lease::File(newer);
+                Ok(())
+            }
+            Err(LockError::Io(e)) if dead(&e) => Err(Dead),
+            Err(_) => {
+                // It learns it lost the lock: it stops believing it holds it.
+                self.ctx.exit();
+                self.lease = Lease::None;
+                Ok(())
+            }
+        }
+    }
+
+    fn lockfile_release(&mut self) -> Result<(), Dead> {
+        let Lease::File(record) = std::mem::replace(&mut self.lease, Lease::None) else {
+            return Ok(());
+        };
+        self.ctx.exit();
+        let (lock, _, _) = self.lockfile();
+        match lock.release(self.ctx.proc(), &NoHistory, &record) {
+            Err(LockError::Io(e)) if dead(&e) => Err(Dead),
+            _ => Ok(()),
+        }
+    }
+
+    fn critical(&mut self) -> Result<(), Dead> {
+        match &self.lease {
+            Lease::None => Ok(()),
+            Lease::File(Record {
+                token: Some(token), ..
+            }) => {
+                let token = *token;
+                if let Some(value) = self.ctx.fenced_read(token) {
+                    R::yield_now();
+                    self.ctx.fenced_write(token, value + 1);
+                }
+                Ok(())
+            }
+            _ => {
+                let p = self.ctx.proc();
+                let n = match p.read_file(COUNTER) {
+                    Ok(bytes) => parse_counter(&bytes),
+                    Err(e) if dead(&e) => return Err(Dead),
+                    Err(_) => 0,
+                };
+                match p.write_file(COUNTER, (n + 1).to_string().as_bytes()) {
+                    Ok(()) => {
+                        self.ctx.incremented();
+                        Ok(())
+                    }
+                    Err(e) if dead(&e) => Err(Dead),
+                    Err(e) => self.ctx.gave_up(&e.to_string(), false),
+                }
+            }
+        }
+    }
+}
+
+/// The counter file's value (0 when empty or garbled).
+pub(crate) fn parse_counter(bytes: &[u8]) -> u64 {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The process died under an operation.
+pub(crate) struct Dead;
+
+fn io_dead(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && dead(io)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}

@@ -1,0 +1,136 @@
+//! The properties an exploration checks, by stable name.
+
+use std::fmt;
+
+/// A property of every execution. Some are checked after every step,
+/// some at the end of the execution; see each variant.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Property {
+    /// `mutual-exclusion`: no two processes are inside a critical section
+    /// at once (checked when a process enters one).
+    MutualExclusion,
+    /// `json-parses`: after every step, the file at `path`, when it exists
+    /// (and, with `allow_empty`, is not empty), parses as JSON.
+    JsonParses {
+        /// The watched file.
+        path: String,
+        /// Whether an empty file is accepted (a file just created with
+        /// `O_EXCL` is empty until its first write).
+        allow_empty: bool,
+    },
+    /// `lock-file-present`: after every step, while some process is inside
+    /// its critical section, the lock file at `path` exists.
+    LockFilePresent {
+        /// The lock file.
+        path: String,
+    },
+    /// `no-temp-files`: at the end, no file whose name ends in `.tmp` is
+    /// left anywhere.
+    NoTempFiles,
+    /// `no-lost-updates`: at the end, the counter the critical sections
+    /// increment equals the number of increments that were acknowledged.
+    NoLostUpdates,
+    /// `registry-invariants`: at the end, the registry at `path` parses,
+    /// keeps its invariants (total_spawned = agents, active_count = agents
+    /// in active states, unique ids) and lists every acknowledged add.
+    RegistryInvariants {
+        /// The registry file.
+        path: String,
+    },
+    /// `claimed-once`: no task is claimed by two processes.
+    ClaimedOnce,
+    /// `deadlock-free`: never is every live process blocked. Always
+    /// checked.
+    DeadlockFree,
+    /// `bounded-liveness`: a waiting process takes a free lock within
+    /// `steps` steps of the simulation.
+    BoundedLiveness {
+        /// How many steps a free lock may stay untaken while someone waits.
+        steps: u64,
+    },
+    /// `durable-after-power-loss`: at the end, every state a power loss
+    /// could leave (under the scenario's profile) has a file at `path` that
+    /// parses, and, for a registry, lists every acknowledged add.
+    DurableAfterPowerLoss {
+        /// The file that must survive.
+        path: String,
+    },
+    /// `assertion`: a check a user's process made itself
+    /// ([`crate::Ctx::fail`]) held. Always checked.
+    Assertion,
+    /// `no-panic`: no process panicked (a failed assertion in a user's
+    /// process, or an error it did not expect). Always checked.
+    NoPanic,
+}
+
+impl Property {
+    /// The stable name, as model files and reports write it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Property::MutualExclusion => "mutual-exclusion",
+            Property::JsonParses { .. } => "json-parses",
+            Property::LockFilePresent { .. } => "lock-file-present",
+            Property::NoTempFiles => "no-temp-files",
+            Property::NoLostUpdates => "no-lost-updates",
+            Property::RegistryInvariants { .. } => "registry-invariants",
+            Property::ClaimedOnce => "claimed-once",
+            Property::DeadlockFree => "deadlock-free",
+            Property::BoundedLiveness { .. } => "bounded-liveness",
+            Property::DurableAfterPowerLoss { .. } => "durable-after-power-loss",
+            Property::Assertion => "assertion",
+            Property::NoPanic => "no-panic",
+        }
+    }
+
+    /// Every property name, for `lockcheck list`.
+    pub const NAMES: [&'static str; 12] = [
+        "mutual-exclusion",
+        "json-parses",
+        "lock-file-present",
+        "no-temp-files",
+        "no-lost-updates",
+        "registry-invariants",
+        "claimed-once",
+        "deadlock-free",
+        "bounded-liveness",
+        "durable-after-power-loss",
+        "assertion",
+        "no-panic",
+    ];
+}
+
+impl fmt::Display for Property {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Property::JsonParses { path, .. }
+            | Property::LockFilePresent { path }
+            | Property::RegistryInvariants { path }
+            | Property::DurableAfterPowerLoss { path } => write!(f, "{}({path})", self.name()),
+            Property::BoundedLiveness { steps } => write!(f, "{}({steps})", self.name()),
+            _ => f.write_str(self.name()),
+        }
+    }
+}
+
+/// A property that failed, where, and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// What failed.
+    pub property: Property,
+    /// The step after which it was seen (`None`: at the end).
+    pub step: Option<u64>,
+    /// What was seen.
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} violated", self.property)?;
+        if let Some(step) = self.step {
+            write!(f, " after step {step}")?;
+        } else {
+            write!(f, " at the end")?;
+        }
+        write!(f, ": {}", self.detail)
+    }
+}

@@ -1,0 +1,354 @@
+//! One execution of a scenario: set up the files, start the processes and
+//! the faults on the runtime's threads, watch every step, check the end.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::Arc;
+
+use lockcheck_fs::sync::{LoomRuntime, Runtime, ShuttleRuntime};
+use lockcheck_fs::{Fs, SimFs, SimProc, Snapshot, TraceEvent};
+use lockcheck_protocols::claim::TaskPool;
+use lockcheck_protocols::registry::{LockedRegistryFile, Registry, violations};
+use serde_json::json;
+
+use crate::ctx::Ctx;
+use crate::ghost::{Ghost, step_monitor};
+use crate::program::{COUNTER, FLOCK_DIR, Interpreter, Op, POOL_DIR, Protocol, REGISTRY};
+use crate::property::{Property, Violation};
+use crate::scenario::{Fault, Program, Scenario};
+
+/// A runtime whose threads an execution can start and join.
+pub trait Threads: Runtime {
+    /// A started thread.
+    type Handle: Send;
+    /// Starts `f` on a new thread.
+    fn spawn(f: impl FnOnce() + Send + 'static) -> Self::Handle;
+    /// Waits for it.
+    fn join(h: Self::Handle);
+}
+
+impl Threads for ShuttleRuntime {
+    type Handle = shuttle::thread::JoinHandle<()>;
+    fn spawn(f: impl FnOnce() + Send + 'static) -> Self::Handle {
+        shuttle::thread::spawn(f)
+    }
+    fn join(h: Self::Handle) {
+        let _ = h.join();
+    }
+}
+
+impl Threads for LoomRuntime {
+    type Handle = loom::thread::JoinHandle<()>;
+    fn spawn(f: impl FnOnce() + Send + 'static) -> Self::Handle {
+        loom::thread::spawn(f)
+    }
+    fn join(h: Self::Handle) {
+        let _ = h.join();
+    }
+}
+
+/// What one execution did.
+#[derive(Debug)]
+pub struct Execution {
+    /// The first property violated, if any.
+    pub violation: Option<Violation>,
+    /// Every step, setup included.
+    pub trace: Vec<TraceEvent>,
+    /// How many of the first steps were setup (not the processes').
+    pub setup_steps: u64,
+    /// The pid of each process, by number.
+    pub pids: Vec<u32>,
+}
+
+/// Runs `scenario` once on runtime `R`. Custom programs run only on
+/// shuttle: `custom` turns the shuttle-typed body into one for `R`.
+pub(crate) fn execute<R: Threads>(
+    scenario: &Scenario,
+    custom: fn(&Program, &Ctx<R>) -> bool,
+) -> Execution {
+    let fs = SimFs::<R>::build(scenario.sim_config());
+    setup(scenario, &fs);
+    let ghost = Arc::new(Ghost::new(scenario.properties.clone()));
+    let per_step: Vec<Property> = scenario.properties.clone();
+    fs.observe(step_monitor(ghost.clone(), per_step));
+
+    let procs: Vec<SimProc<R>> = scenario.processes.iter().map(|_| fs.spawn()).collect();
+    let pids: Vec<u32> = procs.iter().map(lockcheck_fs::ProcessInfo::pid).collect();
+    for fault in &scenario.faults {
+        if let Fault::Skew { process, skew } = fault
+            && let Some(pid) = pids.get(*process)
+        {
+            let _ = fs.skew_clock(*pid, *skew);
+        }
+    }
+    let mut handles = Vec::new();
+    let mut started = Vec::new();
+    for (index, (proc, program)) in procs.into_iter().zip(&scenario.processes).enumerate() {
+        let ctx = Ctx::new(index, proc, fs.clone(), ghost.clone());
+        let start = match (program, &scenario.protocol) {
+            (Program::Ops(ops), Some(protocol)) => {
+                let mut it = Interpreter::new(protocol.clone(), ctx);
+                let mut prelude = scenario.prelude.iter().filter(|(i, _)| *i == index);
+                if prelude.all(|(_, ops)| it.run(ops)) {
+                    Start::Ops(it, ops.clone())
+                } else {
+                    Start::Dead
+                }
+            }
+            (Program::Ops(_), None) => {
+                ctx.fail("a program of operations needs a protocol");
+                Start::Dead
+            }
+            (custom, _) => Start::Custom(ctx, custom.clone()),
+        };
+        started.push((index, start));
+    }
+    let setup_steps = fs.steps();
+    for (index, start) in started {
+        let ghost = ghost.clone();
+        handles.push(R::spawn(move || {
+            let run = catch_unwind(AssertUnwindSafe(move || match start {
+                Start::Ops(mut it, ops) => {
+                    it.run(&ops);
+                }
+                Start::Custom(ctx, program) => {
+                    if !custom(&program, &ctx) {
+                        ctx.fail("custom programs run under shuttle strategies only");
+                    }
+                }
+                Start::Dead => {}
+            }));
+            if let Err(panic) = run {
+                report_panic(&ghost, index, panic);
+            }
+        }));
+    }
+    for fault in &scenario.faults {
+        let (process, fs, ghost) = (fault_target(fault), fs.clone(), ghost.clone());
+        let Some(&pid) = process.and_then(|i| pids.get(i)) else {
+            continue;
+        };
+        let fault = fault.clone();
+        handles.push(R::spawn(move || match fault {
+            Fault::Crash { process } => {
+                ghost.lock().exit(process);
+                ghost.lock().waiting.remove(&process);
+                fs.crash(pid);
+            }
+            Fault::Pause { duration, .. } => {
+                let _ = fs.pause(pid, duration);
+            }
+            Fault::Skew { .. } => {}
+        }));
+    }
+    for h in handles {
+        R::join(h);
+    }
+    if ghost.violation().is_none() {
+        end_checks(scenario, &fs, &ghost);
+    }
+    Execution {
+        violation: ghost.violation(),
+        trace: fs.trace(),
+        setup_steps,
+        pids,
+    }
+}
+
+/// How a process starts, once setup and preludes are done.
+enum Start<R: Runtime> {
+    /// Runs the rest of its operations.
+    Ops(Interpreter<R>, Vec<Op>),
+    /// Runs a closure.
+    Custom(Ctx<R>, Program),
+    /// Died in its prelude, or cannot run.
+    Dead,
+}
+
+fn fault_target(fault: &Fault) -> Option<usize> {
+    match fault {
+        Fault::Crash { process } | Fault::Pause { process, .. } => Some(*process),
+        Fault::Skew { .. } => None,
+    }
+}
+
+fn report_panic(ghost: &Ghost, index: usize, panic: Box<dyn Any + Send>) {
+    let message = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic with no message".into());
+    if message.starts_with("lockcheck: deadlock") {
+        ghost.violate(Property::DeadlockFree, message);
+    } else {
+        ghost.violate(
+            Property::NoPanic,
+            format!("process {index} panicked: {message}"),
+        );
+    }
+}
+
+/// Creates the scenario's files and what its protocol needs, as a setup
+/// process that exits before the others start.
+fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) {
+    let p = fs.spawn();
+    for (path, contents) in &scenario.files {
+        if let Some(parent) = Path::new(path).parent() {
+            mkdirs(&p, parent);
+        }
+        p.write_file(path, contents)
+            .expect("setup writes its files");
+    }
+    match &scenario.protocol {
+        Some(Protocol::Flock { .. }) => mkdirs(&p, Path::new(FLOCK_DIR)),
+        Some(Protocol::Registry { method }) => {
+            LockedRegistryFile::new(REGISTRY, *method)
+                .create(&p, &Registry::default())
+                .expect("setup creates the registry");
+        }
+        Some(Protocol::Claim { variant }) => {
+            let pool = TaskPool::new(POOL_DIR, *variant);
+            for program in &scenario.processes {
+                let Program::Ops(ops) = program else { continue };
+                for op in ops {
+                    if let Op::Claim(task) = op
+                        && !p.exists(pool.available_path(task)).unwrap_or(false)
+                    {
+                        pool.add_task(&p, task, &json!({"id": task}))
+                            .expect("setup adds the tasks");
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn mkdirs(p: &impl Fs, dir: &Path) {
+    let mut at = std::path::PathBuf::new();
+    for part in dir.components() {
+        at.push(part);
+        let _ = p.mkdir(&at);
+    }
+}
+
+/// The properties checked once every process is done.
+fn end_checks<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>, ghost: &Ghost) {
+    let snap = fs.snapshot();
+    for property in &scenario.properties {
+        if let Some(detail) = end_check(property, scenario, fs, &snap, ghost) {
+            let mut g = ghost.lock();
+            g.record(Violation {
+                property: property.clone(),
+                step: None,
+                detail,
+            });
+            return;
+        }
+    }
+}
+
+fn end_check<R: Runtime>(
+    property: &Property,
+    scenario: &Scenario,
+    fs: &SimFs<R>,
+    snap: &Snapshot,
+    ghost: &Ghost,
+) -> Option<String> {
+    let acked: Vec<String> = ghost
+        .lock()
+        .acked
+        .iter()
+        .map(|(_, id)| id.clone())
+        .collect();
+    match property {
+        Property::NoTempFiles => {
+            let left: Vec<&str> = snap.files().filter(|f| f.ends_with(".tmp")).collect();
+            (!left.is_empty()).then(|| format!("temp files left behind: {}", left.join(", ")))
+        }
+        Property::NoLostUpdates => {
+            let g = ghost.lock();
+            let fenced = scenario.protocol.as_ref().is_some_and(Protocol::fenced);
+            let (value, what) = if fenced {
+                (g.fence.1, "the fenced resource")
+            } else {
+                let value = snap.file(COUNTER).map_or(0, crate::program::parse_counter);
+                (value, "the counter file")
+            };
+            (value < g.increments).then(|| {
+                format!(
+                    "{what} holds {value} after {} acknowledged increments",
+                    g.increments
+                )
+            })
+        }
+        Property::RegistryInvariants { path } => {
+            registry_problem(snap.file(path), path, &acked, "the registry")
+        }
+        Property::DurableAfterPowerLoss { path } => fs
+            .crash_states()
+            .take(MAX_CRASH_STATES)
+            .enumerate()
+            .find_map(|(i, state)| {
+                let what = format!("after a power loss (crash state {i})");
+                let bytes = state.file(path);
+                if scenario
+                    .protocol
+                    .as_ref()
+                    .is_some_and(|p| matches!(p, Protocol::Registry { .. }))
+                {
+                    registry_problem(bytes, path, &acked, &what)
+                } else {
+                    json_problem(bytes, path, &what)
+                }
+            }),
+        _ => None,
+    }
+}
+
+/// How many crash states `durable-after-power-loss` looks at, at most.
+const MAX_CRASH_STATES: usize = 512;
+
+fn json_problem(bytes: Option<&[u8]>, path: &str, what: &str) -> Option<String> {
+    let Some(bytes) = bytes else {
+        return Some(format!("{what}: {path} is missing"));
+    };
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .err()
+        .map(|e| {
+            format!(
+                "{what}: {path} does not parse ({e}): {}",
+                lockcheck_fs::show_bytes(bytes)
+            )
+        })
+}
+
+fn registry_problem(
+    bytes: Option<&[u8]>,
+    path: &str,
+    acked: &[String],
+    what: &str,
+) -> Option<String> {
+    if let Some(problem) = json_problem(bytes, path, what) {
+        return Some(problem);
+    }
+    let reg = match Registry::from_json(bytes.unwrap_or_default()) {
+        Ok(reg) => reg,
+        Err(e) => return Some(format!("{what}: {path} is not a registry: {e}")),
+    };
+    if let Some(v) = violations(&reg).first() {
+        return Some(format!("{what}: {v}"));
+    }
+    let missing: Vec<&str> = acked
+        .iter()
+        .filter(|id| !reg.agents.iter().any(|a| &a.id == *id))
+        .map(String::as_str)
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "{what}: acknowledged agents missing from {path}: {}",
+            missing.join(", ")
+        )
+    })
+}

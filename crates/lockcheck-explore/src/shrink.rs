@@ -1,0 +1,100 @@
+//! Shrinking a failing schedule: fewer preemptions first, then fewer
+//! steps, keeping the same violated property.
+//!
+//! A schedule is seen as segments: runs of decisions for one task. The
+//! candidates tried, each replayed and kept when it still violates the
+//! same property and is smaller, are: cutting the schedule at a
+//! preemption (after the cut every task runs until it blocks); dropping
+//! one segment (its task's steps happen later instead); and merging a
+//! segment into the next one of the same task (the task does not stop in
+//! between). Greedy, until nothing helps or the replay budget is spent.
+
+use crate::explore::{Found, replay};
+use crate::scenario::Scenario;
+use crate::schedule::Choice;
+
+/// Replays tried at most while shrinking one counterexample.
+const BUDGET: usize = 400;
+
+/// How small a counterexample is: preemptions, then steps to the
+/// violation (or to the end).
+fn size(found: &Found) -> (usize, u64) {
+    let steps = found
+        .execution
+        .violation
+        .as_ref()
+        .and_then(|v| v.step)
+        .unwrap_or(found.execution.trace.len() as u64);
+    (found.schedule.preemptions(), steps)
+}
+
+/// Runs of equal choices: (choice, how many).
+fn segments(choices: &[Choice]) -> Vec<(Choice, usize)> {
+    let mut out: Vec<(Choice, usize)> = Vec::new();
+    for &c in choices {
+        match out.last_mut() {
+            Some((last, n)) if *last == c => *n += 1,
+            _ => out.push((c, 1)),
+        }
+    }
+    out
+}
+
+fn flatten(segments: &[(Choice, usize)]) -> Vec<Choice> {
+    segments
+        .iter()
+        .flat_map(|&(c, n)| std::iter::repeat_n(c, n))
+        .collect()
+}
+
+/// The candidates to try from `found`, most promising first.
+fn candidates(found: &Found) -> Vec<Vec<Choice>> {
+    let decisions = &found.schedule.decisions;
+    let choices: Vec<Choice> = decisions.iter().map(|d| d.choice).collect();
+    let mut out: Vec<Vec<Choice>> = (0..decisions.len())
+        .filter(|&i| decisions[i].preempted)
+        .map(|i| choices[..i].to_vec())
+        .collect();
+    let segs = segments(&choices);
+    for k in (0..segs.len()).rev() {
+        let mut fewer = segs.clone();
+        fewer.remove(k);
+        out.push(flatten(&fewer));
+        if let Some(j) = (k + 1..segs.len()).find(|&j| segs[j].0 == segs[k].0) {
+            let mut merged = segs.clone();
+            merged[k].1 += merged[j].1;
+            merged.remove(j);
+            out.push(flatten(&merged));
+        }
+    }
+    out
+}
+
+/// Shrinks `best` as the module docs say.
+pub(crate) fn shrink(scenario: &Scenario, mut best: Found) -> Found {
+    let property = match &best.execution.violation {
+        Some(v) => v.property.name(),
+        None => return best,
+    };
+    let mut tries = 0;
+    'improve: while tries < BUDGET {
+        for candidate in candidates(&best) {
+            if tries >= BUDGET {
+                break 'improve;
+            }
+            tries += 1;
+            let found = replay(scenario, candidate);
+            let same = found
+                .execution
+                .violation
+                .as_ref()
+                .is_some_and(|v| v.property.name() == property);
+            if same && size(&found) < size(&best) {
+                best = found;
+                continue 'improve;
+            }
+        }
+        break;
+    }
+    best
+}

@@ -1,0 +1,168 @@
+//! How to explore: which scheduler, from which seed, for how long.
+
+use std::fmt;
+
+use crate::config::Knobs;
+
+/// An exploration strategy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Shuttle's uniformly random scheduler.
+    Random {
+        /// Its seed.
+        seed: u64,
+        /// Schedules to run.
+        iterations: usize,
+    },
+    /// Shuttle's PCT scheduler (probabilistic concurrency testing).
+    Pct {
+        /// Its seed.
+        seed: u64,
+        /// The bug depth it aims at (priority change points + 1).
+        depth: usize,
+        /// Schedules to run.
+        iterations: usize,
+    },
+    /// Shuttle's depth-first search over every schedule, up to a limit.
+    Dfs {
+        /// Schedules to run at most (`None`: all of them).
+        max_iterations: Option<usize>,
+    },
+    /// `iterations` random schedules, then as many PCT ones, from one
+    /// seed: the default, since each finds bugs the other misses.
+    RandomThenPct {
+        /// The seed of both.
+        seed: u64,
+        /// Schedules per scheduler.
+        iterations: usize,
+        /// PCT's depth.
+        depth: usize,
+    },
+    /// Loom: every schedule up to a preemption bound (programs of protocol
+    /// operations only).
+    Loom {
+        /// At most this many preemptions per schedule.
+        preemptions: usize,
+    },
+    /// Exactly one schedule, from its string (see [`crate::schedule`]).
+    Replay(String),
+}
+
+impl Strategy {
+    /// Random then PCT (depth 3) as `knobs` say.
+    pub fn from_knobs(knobs: Knobs) -> Strategy {
+        Strategy::RandomThenPct {
+            seed: knobs.seed,
+            iterations: knobs.iterations,
+            depth: knobs.preemptions.max(1) + 1,
+        }
+    }
+
+    /// This strategy with the environment's knobs (seed, iterations,
+    /// preemptions, replay) in place of its own, where set.
+    pub fn with_env(self) -> Result<Strategy, crate::config::KnobError> {
+        let knobs = Knobs::default();
+        let env = |k: Knobs| k.with_env();
+        if let Some(schedule) = crate::config::replay_from_env()? {
+            return Ok(Strategy::Replay(schedule));
+        }
+        Ok(match self {
+            Strategy::Random { seed, iterations } => {
+                let k = env(Knobs {
+                    seed,
+                    iterations,
+                    ..knobs
+                })?;
+                Strategy::Random {
+                    seed: k.seed,
+                    iterations: k.iterations,
+                }
+            }
+            Strategy::Pct {
+                seed,
+                depth,
+                iterations,
+            } => {
+                let k = env(Knobs {
+                    seed,
+                    iterations,
+                    preemptions: depth.saturating_sub(1),
+                })?;
+                Strategy::Pct {
+                    seed: k.seed,
+                    depth: k.preemptions + 1,
+                    iterations: k.iterations,
+                }
+            }
+            Strategy::RandomThenPct {
+                seed,
+                iterations,
+                depth,
+            } => {
+                let k = env(Knobs {
+                    seed,
+                    iterations,
+                    preemptions: depth.saturating_sub(1),
+                })?;
+                Strategy::RandomThenPct {
+                    seed: k.seed,
+                    iterations: k.iterations,
+                    depth: k.preemptions + 1,
+                }
+            }
+            Strategy::Dfs { max_iterations } => {
+                let k = env(Knobs {
+                    iterations: max_iterations.unwrap_or(usize::MAX),
+                    ..knobs
+                })?;
+                Strategy::Dfs {
+                    max_iterations: (k.iterations != usize::MAX).then_some(k.iterations),
+                }
+            }
+            Strategy::Loom { preemptions } => {
+                let k = env(Knobs {
+                    preemptions,
+                    ..knobs
+                })?;
+                Strategy::Loom {
+                    preemptions: k.preemptions,
+                }
+            }
+            Strategy::Replay(s) => Strategy::Replay(s),
+        })
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Strategy::Random { seed, iterations } => {
+                write!(f, "random (seed {seed}, {iterations} schedules)")
+            }
+            Strategy::Pct {
+                seed,
+                depth,
+                iterations,
+            } => write!(
+                f,
+                "pct (seed {seed}, depth {depth}, {iterations} schedules)"
+            ),
+            Strategy::Dfs { max_iterations } => match max_iterations {
+                Some(n) => write!(f, "dfs (at most {n} schedules)"),
+                None => f.write_str("dfs (every schedule)"),
+            },
+            Strategy::RandomThenPct {
+                seed,
+                iterations,
+                depth,
+            } => write!(
+                f,
+                "random then pct (seed {seed}, {iterations} schedules each, depth {depth})"
+            ),
+            Strategy::Loom { preemptions } => {
+                write!(f, "loom (preemption bound {preemptions})")
+            }
+            Strategy::Replay(s) => write!(f, "replay of {s}"),
+        }
+    }
+}
