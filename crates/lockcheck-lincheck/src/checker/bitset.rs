@@ -1,0 +1,54 @@
+//! The set of linearized operations: a fixed-size bitset with an
+//! incrementally maintained Zobrist hash (the XOR of one random key per
+//! member), so hashing it costs nothing in the search loop.
+
+use crate::hash::splitmix64;
+
+/// A fixed-size set of operation indices `0..n` with a running hash.
+#[derive(Clone, Debug)]
+pub(crate) struct Bitset {
+    words: Vec<u64>,
+    hash: u64,
+}
+
+impl Bitset {
+    /// The empty set over `n` operations.
+    pub(crate) fn new(n: usize) -> Bitset {
+        Bitset {
+            words: vec![0; n.div_ceil(64).max(1)],
+            hash: 0,
+        }
+    }
+
+    /// The per-member key of index `i`.
+    #[inline]
+    fn key(i: usize) -> u64 {
+        splitmix64(i as u64)
+    }
+
+    /// Adds `i` (which must be absent).
+    #[inline]
+    pub(crate) fn insert(&mut self, i: usize) {
+        self.words[i / 64] |= 1 << (i % 64);
+        self.hash ^= Self::key(i);
+    }
+
+    /// Removes `i` (which must be present).
+    #[inline]
+    pub(crate) fn remove(&mut self, i: usize) {
+        self.words[i / 64] &= !(1 << (i % 64));
+        self.hash ^= Self::key(i);
+    }
+
+    /// The running hash.
+    #[inline]
+    pub(crate) fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    /// The words.
+    #[inline]
+    pub(crate) fn words(&self) -> &[u64] {
+        &self.words
+    }
+}

@@ -1,0 +1,284 @@
+//! A key-value store (get, put, append), checked either per key
+//! (P-compositionality: keys are independent) or as one map of every key.
+//!
+//! Keys and values are interned: an operation carries `u32` ids, and a
+//! state is one id (of a value per key, or of a whole map), so cloning,
+//! comparing and hashing a state costs one word. Appends build new values;
+//! the spec interns them as it meets them (by content, so equal strings get
+//! equal ids) and remembers each (value, suffix) pair it has joined. An
+//! absent key reads as the empty string.
+
+use std::cell::RefCell;
+
+use serde::{Deserialize, Serialize};
+
+use crate::hash::{FxHashMap, splitmix64};
+use crate::spec::Spec;
+
+/// A kv operation, over interned key and value ids (see [`KvSpec::key`],
+/// [`KvSpec::value`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KvInput {
+    /// Read a key.
+    Get {
+        /// Key id.
+        key: u32,
+    },
+    /// Set a key.
+    Put {
+        /// Key id.
+        key: u32,
+        /// Value id.
+        value: u32,
+    },
+    /// Append to a key's value.
+    Append {
+        /// Key id.
+        key: u32,
+        /// Value id of the suffix.
+        value: u32,
+    },
+}
+
+impl KvInput {
+    /// The key id.
+    pub fn key(&self) -> u32 {
+        match *self {
+            KvInput::Get { key } | KvInput::Put { key, .. } | KvInput::Append { key, .. } => key,
+        }
+    }
+}
+
+/// What a kv operation returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KvOutput {
+    /// A get saw this value id.
+    Value(u32),
+    /// A put or append took effect.
+    Done,
+}
+
+/// How the kv spec checks a history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KvMode {
+    /// One partition per key, whose state is that key's value.
+    PerKey,
+    /// One partition; the state is the map of every key.
+    WholeMap,
+}
+
+#[derive(Default)]
+struct Table {
+    keys: Vec<Box<str>>,
+    key_ids: FxHashMap<Box<str>, u32>,
+    values: Vec<Box<str>>,
+    value_ids: FxHashMap<Box<str>, u32>,
+    appends: FxHashMap<(u32, u32), u32>,
+    maps: Vec<Box<[u32]>>,
+    map_ids: FxHashMap<Box<[u32]>, u32>,
+    scratch: Vec<u32>,
+}
+
+fn intern<T: ?Sized + Eq + std::hash::Hash>(
+    list: &mut Vec<Box<T>>,
+    ids: &mut FxHashMap<Box<T>, u32>,
+    item: &T,
+) -> u32
+where
+    Box<T>: for<'a> From<&'a T> + Clone,
+{
+    if let Some(&id) = ids.get(item) {
+        return id;
+    }
+    let id = list.len() as u32;
+    let boxed: Box<T> = Box::from(item);
+    list.push(boxed.clone());
+    ids.insert(boxed, id);
+    id
+}
+
+impl Table {
+    fn new() -> Table {
+        let mut t = Table::default();
+        intern(&mut t.values, &mut t.value_ids, ""); // value 0: empty
+        intern(&mut t.maps, &mut t.map_ids, &[][..]); // map 0: empty
+        t
+    }
+
+    fn append(&mut self, base: u32, suffix: u32) -> u32 {
+        if let Some(&id) = self.appends.get(&(base, suffix)) {
+            return id;
+        }
+        let joined = format!(
+            "{}{}",
+            self.values[base as usize], self.values[suffix as usize]
+        );
+        let id = intern(&mut self.values, &mut self.value_ids, joined.as_str());
+        self.appends.insert((base, suffix), id);
+        id
+    }
+
+    /// Map `map` with `key` set to `value`, trailing empties trimmed.
+    fn set(&mut self, map: u32, key: u32, value: u32) -> u32 {
+        let mut s = std::mem::take(&mut self.scratch);
+        s.clear();
+        s.extend_from_slice(&self.maps[map as usize]);
+        let k = key as usize;
+        if s.len() <= k {
+            s.resize(k + 1, 0);
+        }
+        s[k] = value;
+        while s.last() == Some(&0) {
+            s.pop();
+        }
+        let id = intern(&mut self.maps, &mut self.map_ids, &s[..]);
+        self.scratch = s;
+        id
+    }
+}
+
+/// The key-value spec. It owns the interning tables, so build the
+/// operations of a history with the same `KvSpec` that checks it.
+pub struct KvSpec {
+    mode: KvMode,
+    table: RefCell<Table>,
+}
+
+impl KvSpec {
+    /// A spec that checks each key separately.
+    pub fn per_key() -> KvSpec {
+        KvSpec::new(KvMode::PerKey)
+    }
+
+    /// A spec that checks the history against one map of all keys.
+    pub fn whole_map() -> KvSpec {
+        KvSpec::new(KvMode::WholeMap)
+    }
+
+    /// A spec in `mode`.
+    pub fn new(mode: KvMode) -> KvSpec {
+        KvSpec {
+            mode,
+            table: RefCell::new(Table::new()),
+        }
+    }
+
+    /// Its mode.
+    pub fn mode(&self) -> KvMode {
+        self.mode
+    }
+
+    /// The id of a key.
+    pub fn key(&self, key: &str) -> u32 {
+        let mut t = self.table.borrow_mut();
+        let t = &mut *t;
+        intern(&mut t.keys, &mut t.key_ids, key)
+    }
+
+    /// The id of a value (`""` is 0).
+    pub fn value(&self, value: &str) -> u32 {
+        let mut t = self.table.borrow_mut();
+        let t = &mut *t;
+        intern(&mut t.values, &mut t.value_ids, value)
+    }
+
+    /// The key with this id.
+    pub fn key_str(&self, id: u32) -> String {
+        self.table
+            .borrow()
+            .keys
+            .get(id as usize)
+            .map(|k| k.to_string())
+            .unwrap_or_default()
+    }
+
+    /// The value with this id.
+    pub fn value_str(&self, id: u32) -> String {
+        self.table
+            .borrow()
+            .values
+            .get(id as usize)
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    }
+
+    /// `get(key)`.
+    pub fn get(&self, key: &str) -> KvInput {
+        KvInput::Get { key: self.key(key) }
+    }
+
+    /// `put(key, value)`.
+    pub fn put(&self, key: &str, value: &str) -> KvInput {
+        KvInput::Put {
+            key: self.key(key),
+            value: self.value(value),
+        }
+    }
+
+    /// `append(key, value)`.
+    pub fn append(&self, key: &str, value: &str) -> KvInput {
+        KvInput::Append {
+            key: self.key(key),
+            value: self.value(value),
+        }
+    }
+
+    /// A get's output: it saw `value`.
+    pub fn saw(&self, value: &str) -> KvOutput {
+        KvOutput::Value(self.value(value))
+    }
+}
+
+impl Spec for KvSpec {
+    type Input = KvInput;
+    type Output = KvOutput;
+    /// A value id ([`KvMode::PerKey`]) or a map id ([`KvMode::WholeMap`]).
+    type State = u32;
+
+    fn init(&self) -> u32 {
+        0
+    }
+
+    #[inline]
+    fn step(&self, state: &u32, input: &KvInput, output: Option<&KvOutput>) -> Option<u32> {
+        let st = *state;
+        let mut t = self.table.borrow_mut();
+        let current = match self.mode {
+            KvMode::PerKey => st,
+            KvMode::WholeMap => t.maps[st as usize]
+                .get(input.key() as usize)
+                .copied()
+                .unwrap_or(0),
+        };
+        let new_value = match (input, output) {
+            (KvInput::Get { .. }, None) => return Some(st),
+            (KvInput::Get { .. }, Some(KvOutput::Value(v))) => {
+                return (*v == current).then_some(st);
+            }
+            (KvInput::Put { value, .. }, None | Some(KvOutput::Done)) => *value,
+            (KvInput::Append { value, .. }, None | Some(KvOutput::Done)) => {
+                t.append(current, *value)
+            }
+            _ => return None,
+        };
+        Some(match self.mode {
+            KvMode::PerKey => new_value,
+            KvMode::WholeMap if new_value == current => st,
+            KvMode::WholeMap => t.set(st, input.key(), new_value),
+        })
+    }
+
+    fn partition(&self, input: &KvInput) -> u64 {
+        match self.mode {
+            KvMode::PerKey => u64::from(input.key()),
+            KvMode::WholeMap => 0,
+        }
+    }
+
+    #[inline]
+    fn hash_state(&self, state: &u32) -> u64 {
+        splitmix64(u64::from(*state))
+    }
+}
