@@ -3,7 +3,7 @@
 //! all etcd files one after another; kv c50-ok and c50-bad partitioned by
 //! key; kv c10-ok and c10-bad as one map. Skips when the data is absent.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lockcheck_lincheck::formats::{parse_etcd_log, parse_kv_edn};
@@ -24,7 +24,7 @@ fn read(path: PathBuf) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn kv(c: &mut Criterion, dir: &PathBuf, file: &str, spec: KvSpec, name: &str, expect_ok: bool) {
+fn kv(c: &mut Criterion, dir: &Path, file: &str, spec: KvSpec, name: &str, expect_ok: bool) {
     let h: History<_, _> = parse_kv_edn(&read(dir.join("kv").join(file)), &spec).expect("parses");
     c.bench_function(name, |b| {
         b.iter(|| {

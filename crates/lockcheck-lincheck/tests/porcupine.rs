@@ -2,7 +2,7 @@
 //! the verdict Porcupine gives it (`VERDICTS.tsv`). The data lives beside
 //! the project in `../shared/data/porcupine`; without it these tests skip.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use lockcheck_lincheck::formats::{parse_etcd_log, parse_kv_edn};
@@ -22,7 +22,7 @@ fn data_dir() -> Option<PathBuf> {
     }
 }
 
-fn verdicts(dir: &PathBuf) -> Vec<(String, bool)> {
+fn verdicts(dir: &Path) -> Vec<(String, bool)> {
     let text = std::fs::read_to_string(dir.join("VERDICTS.tsv")).expect("VERDICTS.tsv is readable");
     text.lines()
         .filter(|l| !l.trim().is_empty())

@@ -4,7 +4,11 @@
 use lockcheck_lincheck::specs::*;
 use lockcheck_lincheck::{History, Spec, Verdict, check};
 
-fn verdict<S: Spec>(spec: &S, events: Vec<(u64, Option<S::Input>, Option<S::Output>)>) -> Verdict {
+/// One event: (process, Some(input), _) invokes, (process, None, Some(output))
+/// returns, (process, None, None) is an info.
+type Ev<I, O> = (u64, Option<I>, Option<O>);
+
+fn verdict<S: Spec>(spec: &S, events: Vec<Ev<S::Input, S::Output>>) -> Verdict {
     // (process, Some(input), _) invokes; (process, None, Some(output)) returns.
     let mut h = History::new();
     for (p, input, output) in events {
@@ -17,13 +21,13 @@ fn verdict<S: Spec>(spec: &S, events: Vec<(u64, Option<S::Input>, Option<S::Outp
     check(spec, &h)
 }
 
-fn call<I, O>(p: u64, i: I) -> (u64, Option<I>, Option<O>) {
+fn call<I, O>(p: u64, i: I) -> Ev<I, O> {
     (p, Some(i), None)
 }
-fn ret<I, O>(p: u64, o: O) -> (u64, Option<I>, Option<O>) {
+fn ret<I, O>(p: u64, o: O) -> Ev<I, O> {
     (p, None, Some(o))
 }
-fn info<I, O>(p: u64) -> (u64, Option<I>, Option<O>) {
+fn info<I, O>(p: u64) -> Ev<I, O> {
     (p, None, None)
 }
 
@@ -33,7 +37,12 @@ fn two_holders_of_a_mutex_at_once_are_not_linearizable() {
     use MutexOutput::*;
     let v = verdict(
         &MutexSpec,
-        vec![call(1, Acquire(1)), call(2, Acquire(2)), ret(1, Acquired), ret(2, Acquired)],
+        vec![
+            call(1, Acquire(1)),
+            call(2, Acquire(2)),
+            ret(1, Acquired),
+            ret(2, Acquired),
+        ],
     );
     assert!(v.is_not_linearizable(), "{v}");
 }
@@ -74,7 +83,12 @@ fn an_acquire_with_unknown_outcome_may_explain_a_busy_try() {
     use MutexOutput::*;
     let v = verdict(
         &MutexSpec,
-        vec![call(1, Acquire(1)), info(1), call(2, TryAcquire(2)), ret(2, Busy)],
+        vec![
+            call(1, Acquire(1)),
+            info(1),
+            call(2, TryAcquire(2)),
+            ret(2, Busy),
+        ],
     );
     assert!(v.is_linearizable(), "{v}");
 }
@@ -85,12 +99,22 @@ fn fencing_tokens_must_grow_with_every_grant() {
     use LeaseOutput::*;
     let ok = verdict(
         &LeaseSpec,
-        vec![call(1, Acquire { owner: 1 }), ret(1, Granted(1)), call(2, Acquire { owner: 2 }), ret(2, Granted(2))],
+        vec![
+            call(1, Acquire { owner: 1 }),
+            ret(1, Granted(1)),
+            call(2, Acquire { owner: 2 }),
+            ret(2, Granted(2)),
+        ],
     );
     assert!(ok.is_linearizable(), "{ok}");
     let bad = verdict(
         &LeaseSpec,
-        vec![call(1, Acquire { owner: 1 }), ret(1, Granted(2)), call(2, Acquire { owner: 2 }), ret(2, Granted(2))],
+        vec![
+            call(1, Acquire { owner: 1 }),
+            ret(1, Granted(2)),
+            call(2, Acquire { owner: 2 }),
+            ret(2, Granted(2)),
+        ],
     );
     assert!(bad.is_not_linearizable(), "{bad}");
 }
@@ -105,9 +129,21 @@ fn a_write_with_a_stale_token_accepted_by_the_resource_is_not_linearizable() {
             ret(1, Granted(1)),
             call(2, Acquire { owner: 2 }),
             ret(2, Granted(2)),
-            call(2, Write { token: 2, value: 20 }),
+            call(
+                2,
+                Write {
+                    token: 2,
+                    value: 20,
+                },
+            ),
             ret(2, Accepted),
-            call(1, Write { token: 1, value: 10 }),
+            call(
+                1,
+                Write {
+                    token: 1,
+                    value: 10,
+                },
+            ),
             ret(1, stale_answer),
             call(3, Read),
             ret(3, Value(Some(20))),
@@ -119,10 +155,18 @@ fn a_write_with_a_stale_token_accepted_by_the_resource_is_not_linearizable() {
 
 #[test]
 fn a_double_claim_is_not_linearizable() {
-    let c = |task: &str, by| Claim { task: task.into(), by };
+    let c = |task: &str, by| Claim {
+        task: task.into(),
+        by,
+    };
     let bad = verdict(
         &ClaimSpec,
-        vec![call(1, c("t1", 1)), call(2, c("t1", 2)), ret(1, ClaimOutput::Won), ret(2, ClaimOutput::Won)],
+        vec![
+            call(1, c("t1", 1)),
+            call(2, c("t1", 2)),
+            ret(1, ClaimOutput::Won),
+            ret(2, ClaimOutput::Won),
+        ],
     );
     assert!(bad.is_not_linearizable(), "{bad}");
     let ok = verdict(
@@ -141,7 +185,19 @@ fn a_double_claim_is_not_linearizable() {
 
 #[test]
 fn a_lost_claim_on_an_unclaimed_task_is_not_linearizable() {
-    let v = verdict(&ClaimSpec, vec![call(1, Claim { task: "t".into(), by: 1 }), ret(1, ClaimOutput::Lost)]);
+    let v = verdict(
+        &ClaimSpec,
+        vec![
+            call(
+                1,
+                Claim {
+                    task: "t".into(),
+                    by: 1,
+                },
+            ),
+            ret(1, ClaimOutput::Lost),
+        ],
+    );
     assert!(v.is_not_linearizable(), "{v}");
 }
 
@@ -159,12 +215,22 @@ fn concurrent_registry_adds_that_both_see_one_agent_lose_an_update() {
     let add = |id: &str| AddAgent { id: id.into() };
     let ok = verdict(
         &RegistrySpec,
-        vec![call(1, add("a")), call(2, add("b")), ret(2, counts(1, 1, 0)), ret(1, counts(2, 2, 0))],
+        vec![
+            call(1, add("a")),
+            call(2, add("b")),
+            ret(2, counts(1, 1, 0)),
+            ret(1, counts(2, 2, 0)),
+        ],
     );
     assert!(ok.is_linearizable(), "{ok}");
     let lost = verdict(
         &RegistrySpec,
-        vec![call(1, add("a")), call(2, add("b")), ret(1, counts(1, 1, 0)), ret(2, counts(1, 1, 0))],
+        vec![
+            call(1, add("a")),
+            call(2, add("b")),
+            ret(1, counts(1, 1, 0)),
+            ret(2, counts(1, 1, 0)),
+        ],
     );
     assert!(lost.is_not_linearizable(), "{lost}");
 }
@@ -179,19 +245,46 @@ fn registry_counters_follow_the_seed_rules() {
             ret(1, counts(1, 1, 0)),
             call(1, AddAgent { id: "b".into() }),
             ret(1, counts(2, 2, 0)),
-            call(1, UpdateAgentStatus { id: "a".into(), status: Status::Completed }),
+            call(
+                1,
+                UpdateAgentStatus {
+                    id: "a".into(),
+                    status: Status::Completed,
+                },
+            ),
             ret(
                 1,
                 RegistryOutput::StatusChanged {
                     previous: Status::Running,
-                    counts: Counts { total_spawned: 2, active_count: 1, completed_count: 1 },
+                    counts: Counts {
+                        total_spawned: 2,
+                        active_count: 1,
+                        completed_count: 1,
+                    },
                 },
             ),
-            call(1, UpdateAgentStatus { id: "zz".into(), status: Status::Terminated }),
+            call(
+                1,
+                UpdateAgentStatus {
+                    id: "zz".into(),
+                    status: Status::Terminated,
+                },
+            ),
             ret(1, RegistryOutput::AgentNotFound),
-            call(1, MarkAgentsCompleted { ids: vec!["a".into(), "b".into(), "b".into()] }),
+            call(
+                1,
+                MarkAgentsCompleted {
+                    ids: vec!["a".into(), "b".into(), "b".into()],
+                },
+            ),
             ret(1, RegistryOutput::Marked(1)),
-            call(1, IncrementCounts { active: 3, total: 3 }),
+            call(
+                1,
+                IncrementCounts {
+                    active: 3,
+                    total: 3,
+                },
+            ),
             ret(1, counts(5, 3, 2)),
             call(1, DecrementActiveCount { amount: 10 }),
             ret(1, counts(5, 0, 2)),
@@ -205,18 +298,38 @@ fn registry_counters_follow_the_seed_rules() {
 #[test]
 fn a_task_assigned_to_two_agents_is_not_linearizable() {
     use BoardInput::*;
-    let assign = |t: &str, a: &str| Assign { task: t.into(), assignee: a.into() };
+    let assign = |t: &str, a: &str| Assign {
+        task: t.into(),
+        assignee: a.into(),
+    };
     let bad = verdict(
         &TaskBoardSpec,
-        vec![call(1, assign("T1", "x")), call(2, assign("T1", "y")), ret(1, BoardOutput::Assigned), ret(2, BoardOutput::Assigned)],
+        vec![
+            call(1, assign("T1", "x")),
+            call(2, assign("T1", "y")),
+            ret(1, BoardOutput::Assigned),
+            ret(2, BoardOutput::Assigned),
+        ],
     );
     assert!(bad.is_not_linearizable(), "{bad}");
     let ok = verdict(
         &TaskBoardSpec,
         vec![
             call(1, assign("T1", "x")),
-            call(2, AssignBatch { tasks: vec!["T1".into(), "T2".into()], assignee: "y".into() }),
-            ret(2, BoardOutput::Batch { assigned: vec!["T1".into(), "T2".into()], failed: vec![] }),
+            call(
+                2,
+                AssignBatch {
+                    tasks: vec!["T1".into(), "T2".into()],
+                    assignee: "y".into(),
+                },
+            ),
+            ret(
+                2,
+                BoardOutput::Batch {
+                    assigned: vec!["T1".into(), "T2".into()],
+                    failed: vec![],
+                },
+            ),
             ret(1, BoardOutput::AlreadyAssigned("y".into())),
             call(3, Read { task: "T2".into() }),
             ret(3, BoardOutput::Assignee(Some("y".into()))),
@@ -231,7 +344,12 @@ fn a_stale_register_read_is_not_linearizable() {
     use RegisterOutput as O;
     let bad = verdict(
         &RegisterSpec,
-        vec![call(1, I::Write(1)), ret(1, O::Written), call(2, I::Read), ret(2, O::Read(None))],
+        vec![
+            call(1, I::Write(1)),
+            ret(1, O::Written),
+            call(2, I::Read),
+            ret(2, O::Read(None)),
+        ],
     );
     assert!(bad.is_not_linearizable(), "{bad}");
     let ok = verdict(

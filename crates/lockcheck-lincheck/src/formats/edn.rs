@@ -229,7 +229,7 @@ impl<'a> Reader<'a> {
     }
 
     fn pairs(&self, items: Vec<Edn>, line: usize, column: usize) -> Result<Edn, FormatError> {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return Err(FormatError::syntax(
                 line,
                 column,

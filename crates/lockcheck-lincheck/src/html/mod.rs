@@ -18,7 +18,11 @@ const TEMPLATE: &str = include_str!("timeline.html");
 
 /// Renders `history` (and, if given, the verdict on it) with each
 /// operation labelled by its `Debug` input and output.
-pub fn render_html<I: Debug, O: Debug>(history: &History<I, O>, verdict: Option<&Verdict>, title: &str) -> String {
+pub fn render_html<I: Debug, O: Debug>(
+    history: &History<I, O>,
+    verdict: Option<&Verdict>,
+    title: &str,
+) -> String {
     render_html_with(history, verdict, title, |op| match op.output() {
         Some(o) => format!("{:?} -> {:?}", op.input, o),
         None => format!("{:?}", op.input),
@@ -55,10 +59,15 @@ pub fn render_html_with<I, O>(
         .collect();
     let (text, kind, prefix, unplaceable) = match verdict {
         None => ("no verdict".to_string(), "", Vec::new(), Vec::new()),
-        Some(v @ Verdict::Linearizable { witness }) => (v.to_string(), "good", witness.clone(), Vec::new()),
-        Some(v @ Verdict::NotLinearizable(c)) => {
-            (v.to_string(), "bad", c.longest_prefix.clone(), c.unplaceable.clone())
+        Some(v @ Verdict::Linearizable { witness }) => {
+            (v.to_string(), "good", witness.clone(), Vec::new())
         }
+        Some(v @ Verdict::NotLinearizable(c)) => (
+            v.to_string(),
+            "bad",
+            c.longest_prefix.clone(),
+            c.unplaceable.clone(),
+        ),
         Some(v @ Verdict::Unknown { .. }) => (v.to_string(), "unknown", Vec::new(), Vec::new()),
     };
     let data = serde_json::json!({
@@ -72,9 +81,14 @@ pub fn render_html_with<I, O>(
     });
     // `</` cannot appear inside the <script> element.
     let data = data.to_string().replace("</", "<\\/");
-    TEMPLATE.replace("__TITLE__", &escape(title)).replace("__DATA__", &data)
+    TEMPLATE
+        .replace("__TITLE__", &escape(title))
+        .replace("__DATA__", &data)
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
