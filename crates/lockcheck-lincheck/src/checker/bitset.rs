@@ -8,6 +8,7 @@ use crate::hash::splitmix64;
 #[derive(Clone, Debug)]
 pub(crate) struct Bitset {
     words: Vec<u64>,
+    keys: Vec<u64>,
     hash: u64,
 }
 
@@ -16,28 +17,23 @@ impl Bitset {
     pub(crate) fn new(n: usize) -> Bitset {
         Bitset {
             words: vec![0; n.div_ceil(64).max(1)],
+            keys: (0..n as u64).map(splitmix64).collect(),
             hash: 0,
         }
-    }
-
-    /// The per-member key of index `i`.
-    #[inline]
-    fn key(i: usize) -> u64 {
-        splitmix64(i as u64)
     }
 
     /// Adds `i` (which must be absent).
     #[inline]
     pub(crate) fn insert(&mut self, i: usize) {
         self.words[i / 64] |= 1 << (i % 64);
-        self.hash ^= Self::key(i);
+        self.hash ^= self.keys[i];
     }
 
     /// Removes `i` (which must be present).
     #[inline]
     pub(crate) fn remove(&mut self, i: usize) {
         self.words[i / 64] &= !(1 << (i % 64));
-        self.hash ^= Self::key(i);
+        self.hash ^= self.keys[i];
     }
 
     /// The running hash.

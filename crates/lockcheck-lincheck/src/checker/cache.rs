@@ -1,15 +1,16 @@
 //! Lowe's memo: the set of (linearized operations, state) configurations
-//! already explored. An open-addressing table of indices into flat arenas,
-//! so a lookup that hits allocates nothing, with a hard cap on entries.
+//! already explored. An open-addressing table whose slots hold a 32-bit
+//! hash tag and an index into flat arenas (bitset words, states), so a
+//! lookup that hits allocates nothing and most misses touch one cache line;
+//! a hard cap on entries bounds its memory.
 
 /// The memo table; `S` is the spec's state.
 pub(crate) struct Cache<S> {
     stride: usize,
     bits: Vec<u64>,
     states: Vec<S>,
-    hashes: Vec<u64>,
-    /// Slots: 0 is empty, otherwise entry index + 1.
-    table: Vec<u32>,
+    /// Slots: 0 is empty, otherwise `tag << 32 | (entry index + 1)`.
+    table: Vec<u64>,
     shift: u32,
     max_entries: usize,
 }
@@ -26,16 +27,10 @@ impl<S: Eq + Clone> Cache<S> {
             stride,
             bits: Vec::new(),
             states: Vec::new(),
-            hashes: Vec::new(),
             table: vec![0; cap],
             shift: 64 - cap.trailing_zeros(),
             max_entries: max_entries.min(u32::MAX as usize - 1),
         }
-    }
-
-    /// Bytes one entry costs (arenas plus table slots at load <= 1/2).
-    pub(crate) fn entry_bytes(stride: usize) -> usize {
-        stride * 8 + std::mem::size_of::<S>() + 8 + 2 * 4
     }
 
     /// Sets the entry cap.
@@ -43,33 +38,41 @@ impl<S: Eq + Clone> Cache<S> {
         self.max_entries = max_entries.min(u32::MAX as usize - 1);
     }
 
+    /// Bytes one entry costs (arenas plus table slots at load <= 1/2).
+    pub(crate) fn entry_bytes(stride: usize) -> usize {
+        stride * 8 + std::mem::size_of::<S>() + 2 * 8
+    }
+
     /// How many entries it holds.
     pub(crate) fn len(&self) -> usize {
         self.states.len()
     }
 
+    /// The slot where a tag's probe starts.
     #[inline]
-    fn slot(&self, h: u64) -> usize {
-        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    fn home(&self, tag: u64) -> usize {
+        ((tag | 1).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
     }
 
     /// Inserts the configuration; `Ok(true)` if it was new, `Ok(false)` if
     /// it was already there, `Err` if it is new but the cache is full.
     #[inline]
     pub(crate) fn insert(&mut self, bits: &[u64], state: &S, h: u64) -> Result<bool, CacheFull> {
+        let tag = h >> 32;
         let mask = self.table.len() - 1;
-        let mut slot = self.slot(h);
+        let mut slot = self.home(tag);
         loop {
             let e = self.table[slot];
             if e == 0 {
                 break;
             }
-            let i = (e - 1) as usize;
-            if self.hashes[i] == h
-                && same_words(&self.bits[i * self.stride..(i + 1) * self.stride], bits)
-                && self.states[i] == *state
-            {
-                return Ok(false);
+            if e >> 32 == tag {
+                let i = (e as u32 - 1) as usize;
+                if same_words(&self.bits[i * self.stride..(i + 1) * self.stride], bits)
+                    && self.states[i] == *state
+                {
+                    return Ok(false);
+                }
             }
             slot = (slot + 1) & mask;
         }
@@ -79,8 +82,7 @@ impl<S: Eq + Clone> Cache<S> {
         let i = self.states.len();
         self.bits.extend_from_slice(bits);
         self.states.push(state.clone());
-        self.hashes.push(h);
-        self.table[slot] = (i + 1) as u32;
+        self.table[slot] = tag << 32 | (i as u64 + 1);
         if (i + 1) * 2 > self.table.len() {
             self.grow();
         }
@@ -88,16 +90,17 @@ impl<S: Eq + Clone> Cache<S> {
     }
 
     fn grow(&mut self) {
-        let cap = self.table.len() * 2;
+        let old = std::mem::take(&mut self.table);
+        let cap = old.len() * 2;
         self.table = vec![0; cap];
         self.shift = 64 - cap.trailing_zeros();
         let mask = cap - 1;
-        for (i, &h) in self.hashes.iter().enumerate() {
-            let mut slot = self.slot(h);
+        for e in old.into_iter().filter(|&e| e != 0) {
+            let mut slot = self.home(e >> 32);
             while self.table[slot] != 0 {
                 slot = (slot + 1) & mask;
             }
-            self.table[slot] = (i + 1) as u32;
+            self.table[slot] = e;
         }
     }
 }

@@ -1,12 +1,18 @@
 //! The Wing–Gong search with Lowe's memoization, over one partition.
 //!
-//! Call and return entries form a doubly linked list in time order. The
-//! search walks it from the head: at a call entry it tries to linearize that
-//! operation next (step the spec, and skip configurations already in the
-//! memo); linearizing lifts the call and its return out of the list. At a
-//! return entry, some operation that must precede it could not be placed, so
-//! the search backtracks: it pops the last linearized operation, unlifts it,
-//! and tries the next candidate after it.
+//! Call and return entries of the operations that returned form a doubly
+//! linked list in time order; the calls of operations with an unknown
+//! outcome (info, pending: they return at +infinity) form a second list.
+//! The search walks the first list from its head: at a call entry it tries
+//! to linearize that operation next (step the spec, and skip configurations
+//! already in the memo); linearizing lifts the call and its return out of
+//! the list. At the first return entry, the candidates left are the
+//! unknown-outcome operations called before that return: the search walks
+//! the second list up to that time. When no candidate works, some operation
+//! that must precede that return cannot be placed, so the search
+//! backtracks: it pops the last linearized operation, unlifts it, and tries
+//! the next candidate after it. Trying definite operations first finds a
+//! witness sooner; every candidate is still tried, so the verdict is exact.
 
 use std::time::Instant;
 
@@ -38,54 +44,73 @@ pub(crate) enum PartResult {
     Unknown(UnknownReason),
 }
 
-const HEAD: usize = 0;
+/// Entry kinds.
+const RETURN: u8 = 0;
+const CALL: u8 = 1;
+const UNKNOWN_CALL: u8 = 2;
 
-/// Doubly linked list of entries: index 0 is the head, `2n + 1` the tail.
+/// The two lists in one index space: the definite list's head is 0 and its
+/// tail `tail`; the unknown list's head is `tail + 1`, its tail the last
+/// index. Tails are return-kind entries at time +infinity.
 struct Entries {
     next: Vec<u32>,
     prev: Vec<u32>,
+    kind: Vec<u8>,
+    time: Vec<u64>,
     /// The operation of each entry.
     op: Vec<u32>,
-    /// For a call entry, its return entry; 0 for a return entry.
+    /// For a definite call entry, its return entry.
     mate: Vec<u32>,
+    unknown_head: usize,
 }
 
 impl Entries {
     fn new<I, O>(ops: &[PartOp<'_, I, O>]) -> Entries {
-        let n = ops.len();
-        // (time, is_return, op): calls and returns in time order; every
-        // open-ended return goes last.
-        let mut ev: Vec<(u64, bool, u32)> = Vec::with_capacity(2 * n);
+        // (time, is_return, op) of the definite list, and the unknown calls.
+        let mut definite: Vec<(u64, bool, u32)> = Vec::new();
+        let mut unknown: Vec<(u64, u32)> = Vec::new();
         for (i, o) in ops.iter().enumerate() {
-            ev.push((o.call, false, i as u32));
-            ev.push((o.ret.unwrap_or(u64::MAX), true, i as u32));
+            match o.ret {
+                Some(r) => {
+                    definite.push((o.call, false, i as u32));
+                    definite.push((r, true, i as u32));
+                }
+                None => unknown.push((o.call, i as u32)),
+            }
         }
-        ev.sort_unstable();
-        let len = 2 * n + 2;
+        definite.sort_unstable();
+        unknown.sort_unstable();
+        let tail = definite.len() + 1;
+        let unknown_head = tail + 1;
+        let len = unknown_head + unknown.len() + 2;
         let mut e = Entries {
             next: (1..=len as u32).collect(),
             prev: (0..len as u32).map(|i| i.saturating_sub(1)).collect(),
+            kind: vec![RETURN; len],
+            time: vec![u64::MAX; len],
             op: vec![u32::MAX; len],
             mate: vec![0; len],
+            unknown_head,
         };
-        let mut call_of = vec![0u32; n];
-        for (k, &(_, is_ret, op)) in ev.iter().enumerate() {
-            e.op[k + 1] = op;
-            if !is_ret {
-                call_of[op as usize] = (k + 1) as u32;
+        let mut call_of = vec![0u32; ops.len()];
+        for (k, &(t, is_ret, op)) in definite.iter().enumerate() {
+            let idx = k + 1;
+            e.op[idx] = op;
+            e.time[idx] = t;
+            if is_ret {
+                e.mate[call_of[op as usize] as usize] = idx as u32;
+            } else {
+                e.kind[idx] = CALL;
+                call_of[op as usize] = idx as u32;
             }
         }
-        for (k, &(_, is_ret, op)) in ev.iter().enumerate() {
-            if is_ret {
-                e.mate[call_of[op as usize] as usize] = (k + 1) as u32;
-            }
+        for (k, &(t, op)) in unknown.iter().enumerate() {
+            let idx = unknown_head + 1 + k;
+            e.op[idx] = op;
+            e.time[idx] = t;
+            e.kind[idx] = UNKNOWN_CALL;
         }
         e
-    }
-
-    #[inline]
-    fn is_call(&self, e: usize) -> bool {
-        self.mate[e] != 0
     }
 
     #[inline]
@@ -102,18 +127,31 @@ impl Entries {
         self.prev[n as usize] = e as u32;
     }
 
-    /// Removes a call entry and its return entry.
+    /// Removes a call entry (and a definite call's return entry).
     #[inline]
     fn lift(&mut self, call: usize) {
         self.unlink(call);
-        self.unlink(self.mate[call] as usize);
+        if self.kind[call] == CALL {
+            self.unlink(self.mate[call] as usize);
+        }
     }
 
     /// Puts them back, in the reverse order.
     #[inline]
     fn unlift(&mut self, call: usize) {
-        self.relink(self.mate[call] as usize);
+        if self.kind[call] == CALL {
+            self.relink(self.mate[call] as usize);
+        }
         self.relink(call);
+    }
+
+    /// The time of the first return in the definite list.
+    fn first_return_time(&self) -> u64 {
+        let mut e = self.next[0] as usize;
+        while self.kind[e] != RETURN {
+            e = self.next[e] as usize;
+        }
+        self.time[e]
     }
 }
 
@@ -133,15 +171,14 @@ pub(crate) struct Search<'a, S: Spec> {
     bits: Bitset,
     cache: Cache<S::State>,
     entry_bytes: usize,
-    /// Linearized call entries, the state before each, and the scan phase
-    /// each was found in.
-    stack: Vec<(u32, S::State, bool)>,
+    /// Linearized call entries and the state before each.
+    stack: Vec<(u32, S::State)>,
     best: Vec<usize>,
     state: S::State,
+    /// Where the scan is.
     entry: usize,
-    /// Scan phase: `false` tries definite operations, `true` the ones with
-    /// an unknown outcome.
-    late: bool,
+    /// While scanning the unknown list: the time of the first return.
+    limit: u64,
     remaining: usize,
 }
 
@@ -153,7 +190,7 @@ impl<'a, S: Spec> Search<'a, S> {
         let list = Entries::new(&ops);
         let bits = Bitset::new(n);
         let stride = bits.words().len();
-        let entry = list.next[HEAD] as usize;
+        let entry = list.next[0] as usize;
         Search {
             spec,
             cache: Cache::new(stride, 0),
@@ -165,7 +202,7 @@ impl<'a, S: Spec> Search<'a, S> {
             list,
             bits,
             entry,
-            late: false,
+            limit: 0,
             remaining,
         }
     }
@@ -198,8 +235,9 @@ impl<'a, S: Spec> Search<'a, S> {
         let spec = self.spec;
         let ops = &self.ops;
         let list = &mut self.list;
+        let unknown_head = list.unknown_head;
         let mut entry = self.entry;
-        let mut late = self.late;
+        let mut limit = self.limit;
         let mut steps: u64 = 0;
         let result = loop {
             steps += 1;
@@ -215,30 +253,37 @@ impl<'a, S: Spec> Search<'a, S> {
                     break None;
                 }
             }
-            if list.is_call(entry) {
+            let kind = list.kind[entry];
+            if kind == RETURN && entry < unknown_head {
+                // The first return of the definite list: the unknown-outcome
+                // operations called before it are the other candidates.
+                limit = list.time[entry];
+                entry = list.next[unknown_head] as usize;
+                continue;
+            }
+            let candidate = match kind {
+                CALL => true,
+                UNKNOWN_CALL => list.time[entry] < limit,
+                _ => false,
+            };
+            if candidate {
                 let op = list.op[entry] as usize;
                 let o = &ops[op];
-                // Definite operations are tried before the ones with an
-                // unknown outcome (the same candidates, in a better order).
-                if late == o.ret.is_some() {
-                    entry = list.next[entry] as usize;
-                    continue;
-                }
                 if let Some(next_state) = spec.step(&self.state, o.input, o.output) {
                     self.bits.insert(op);
                     let h = self.bits.hash() ^ spec.hash_state(&next_state);
                     match self.cache.insert(self.bits.words(), &next_state, h) {
                         Ok(true) => {
                             let old = std::mem::replace(&mut self.state, next_state);
-                            self.stack.push((entry as u32, old, late));
+                            self.stack.push((entry as u32, old));
                             list.lift(entry);
-                            if o.ret.is_some() {
+                            if kind == CALL {
                                 self.remaining -= 1;
                                 if self.remaining == 0 {
                                     let order = self
                                         .stack
                                         .iter()
-                                        .map(|(e, _, _)| list.op[*e as usize] as usize);
+                                        .map(|(e, _)| list.op[*e as usize] as usize);
                                     break Some(PartResult::Ok(order.collect()));
                                 }
                             }
@@ -247,11 +292,10 @@ impl<'a, S: Spec> Search<'a, S> {
                                 self.best.extend(
                                     self.stack
                                         .iter()
-                                        .map(|(e, _, _)| list.op[*e as usize] as usize),
+                                        .map(|(e, _)| list.op[*e as usize] as usize),
                                 );
                             }
-                            entry = list.next[HEAD] as usize;
-                            late = false;
+                            entry = list.next[0] as usize;
                             continue;
                         }
                         Ok(false) => self.bits.remove(op),
@@ -265,33 +309,32 @@ impl<'a, S: Spec> Search<'a, S> {
                     }
                 }
                 entry = list.next[entry] as usize;
-            } else if !late {
-                // The first return: now try the unknown-outcome candidates.
-                late = true;
-                entry = list.next[HEAD] as usize;
-            } else {
-                let Some((e, old, was_late)) = self.stack.pop() else {
-                    let prefix = std::mem::take(&mut self.best);
-                    let unplaceable = unplaceable(ops, &prefix);
-                    break Some(PartResult::Fail {
-                        prefix,
-                        unplaceable,
-                    });
-                };
-                let e = e as usize;
-                self.state = old;
-                let op = list.op[e] as usize;
-                self.bits.remove(op);
-                if ops[op].ret.is_some() {
-                    self.remaining += 1;
-                }
-                list.unlift(e);
-                entry = list.next[e] as usize;
-                late = was_late;
+                continue;
+            }
+            // The end of the candidates: backtrack.
+            let Some((e, old)) = self.stack.pop() else {
+                let prefix = std::mem::take(&mut self.best);
+                let unplaceable = unplaceable(ops, &prefix);
+                break Some(PartResult::Fail {
+                    prefix,
+                    unplaceable,
+                });
+            };
+            let e = e as usize;
+            self.state = old;
+            let op = list.op[e] as usize;
+            self.bits.remove(op);
+            if list.kind[e] == CALL {
+                self.remaining += 1;
+            }
+            list.unlift(e);
+            entry = list.next[e] as usize;
+            if list.kind[e] == UNKNOWN_CALL {
+                limit = list.first_return_time();
             }
         };
         self.entry = entry;
-        self.late = late;
+        self.limit = limit;
         result
     }
 }
