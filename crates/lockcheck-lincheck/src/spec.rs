@@ -44,6 +44,16 @@ pub trait Spec {
         0
     }
 
+    /// Whether operations with these inputs have the same effect when
+    /// their outcome is unknown, in every state (true whenever `a == b`,
+    /// since [`Spec::step`] with no output depends on the state and input
+    /// alone). The checker then linearizes such unknown-outcome twins in
+    /// call order only, pruning orders that differ just by swapping them.
+    /// Default: `false` (no pruning).
+    fn interchangeable(&self, _a: &Self::Input, _b: &Self::Input) -> bool {
+        false
+    }
+
     /// The hash used to memoize states; by default an Fx hash of
     /// [`Hash`]. Override it for a cheaper or cached hash.
     fn hash_state(&self, state: &Self::State) -> u64 {
@@ -73,6 +83,10 @@ impl<S: Spec + ?Sized> Spec for &S {
 
     fn partition(&self, input: &Self::Input) -> u64 {
         (**self).partition(input)
+    }
+
+    fn interchangeable(&self, a: &Self::Input, b: &Self::Input) -> bool {
+        (**self).interchangeable(a, b)
     }
 
     fn hash_state(&self, state: &Self::State) -> u64 {

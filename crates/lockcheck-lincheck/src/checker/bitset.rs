@@ -36,6 +36,12 @@ impl Bitset {
         self.hash ^= self.keys[i];
     }
 
+    /// Whether `i` is a member.
+    #[inline]
+    pub(crate) fn contains(&self, i: usize) -> bool {
+        self.words[i / 64] & (1 << (i % 64)) != 0
+    }
+
     /// The running hash.
     #[inline]
     pub(crate) fn hash(&self) -> u64 {

@@ -49,6 +49,9 @@ const RETURN: u8 = 0;
 const CALL: u8 = 1;
 const UNKNOWN_CALL: u8 = 2;
 
+/// How far back in call order an unknown-outcome call looks for a twin.
+const TWIN_WINDOW: usize = 512;
+
 /// The two lists in one index space: the definite list's head is 0 and its
 /// tail `tail`; the unknown list's head is `tail + 1`, its tail the last
 /// index. Tails are return-kind entries at time +infinity.
@@ -61,11 +64,14 @@ struct Entries {
     op: Vec<u32>,
     /// For a definite call entry, its return entry.
     mate: Vec<u32>,
+    /// For an unknown-outcome call, the operation of its nearest earlier
+    /// interchangeable twin (`u32::MAX`: none).
+    twin: Vec<u32>,
     unknown_head: usize,
 }
 
 impl Entries {
-    fn new<I, O>(ops: &[PartOp<'_, I, O>]) -> Entries {
+    fn new<I, O>(ops: &[PartOp<'_, I, O>], same: impl Fn(&I, &I) -> bool) -> Entries {
         // (time, is_return, op) of the definite list, and the unknown calls.
         let mut definite: Vec<(u64, bool, u32)> = Vec::new();
         let mut unknown: Vec<(u64, u32)> = Vec::new();
@@ -90,6 +96,7 @@ impl Entries {
             time: vec![u64::MAX; len],
             op: vec![u32::MAX; len],
             mate: vec![0; len],
+            twin: vec![u32::MAX; len],
             unknown_head,
         };
         let mut call_of = vec![0u32; ops.len()];
@@ -109,6 +116,15 @@ impl Entries {
             e.op[idx] = op;
             e.time[idx] = t;
             e.kind[idx] = UNKNOWN_CALL;
+            // The nearest earlier twin, looking back a bounded distance
+            // (a twin missed only means less pruning).
+            let twin = unknown[k.saturating_sub(TWIN_WINDOW)..k]
+                .iter()
+                .rev()
+                .find(|(_, other)| same(ops[*other as usize].input, ops[op as usize].input));
+            if let Some(&(_, other)) = twin {
+                e.twin[idx] = other;
+            }
         }
         e
     }
@@ -187,7 +203,7 @@ impl<'a, S: Spec> Search<'a, S> {
     pub(crate) fn new(spec: &'a S, ops: Vec<PartOp<'a, S::Input, S::Output>>) -> Self {
         let n = ops.len();
         let remaining = ops.iter().filter(|o| o.ret.is_some()).count();
-        let list = Entries::new(&ops);
+        let list = Entries::new(&ops, |a, b| spec.interchangeable(a, b));
         let bits = Bitset::new(n);
         let stride = bits.words().len();
         let entry = list.next[0] as usize;
@@ -263,7 +279,12 @@ impl<'a, S: Spec> Search<'a, S> {
             }
             let candidate = match kind {
                 CALL => true,
-                UNKNOWN_CALL => list.time[entry] < limit,
+                // Twins with unknown outcomes go in call order.
+                UNKNOWN_CALL => {
+                    list.time[entry] < limit
+                        && (list.twin[entry] == u32::MAX
+                            || self.bits.contains(list.twin[entry] as usize))
+                }
                 _ => false,
             };
             if candidate {

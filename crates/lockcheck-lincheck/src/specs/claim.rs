@@ -40,6 +40,10 @@ impl Spec for ClaimSpec {
         None
     }
 
+    fn interchangeable(&self, a: &Claim, b: &Claim) -> bool {
+        a == b
+    }
+
     fn step(
         &self,
         state: &Option<u64>,

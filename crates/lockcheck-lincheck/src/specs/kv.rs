@@ -241,6 +241,10 @@ impl Spec for KvSpec {
         0
     }
 
+    fn interchangeable(&self, a: &KvInput, b: &KvInput) -> bool {
+        a == b
+    }
+
     #[inline]
     fn step(&self, state: &u32, input: &KvInput, output: Option<&KvOutput>) -> Option<u32> {
         let st = *state;

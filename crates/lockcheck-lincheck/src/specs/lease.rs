@@ -74,6 +74,10 @@ impl Spec for LeaseSpec {
         LeaseState::default()
     }
 
+    fn interchangeable(&self, a: &LeaseInput, b: &LeaseInput) -> bool {
+        a == b
+    }
+
     fn step(
         &self,
         s: &LeaseState,

@@ -49,6 +49,10 @@ impl Spec for MutexSpec {
         None
     }
 
+    fn interchangeable(&self, a: &MutexInput, b: &MutexInput) -> bool {
+        a == b
+    }
+
     fn step(
         &self,
         state: &Option<Owner>,

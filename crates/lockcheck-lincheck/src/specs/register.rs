@@ -48,6 +48,10 @@ impl Spec for RegisterSpec {
         None
     }
 
+    fn interchangeable(&self, a: &RegisterInput, b: &RegisterInput) -> bool {
+        a == b
+    }
+
     #[inline]
     fn step(
         &self,

@@ -183,6 +183,10 @@ impl Spec for RegistrySpec {
         RegistryState::default()
     }
 
+    fn interchangeable(&self, a: &RegistryInput, b: &RegistryInput) -> bool {
+        a == b
+    }
+
     fn step(
         &self,
         s: &RegistryState,
