@@ -12,6 +12,7 @@ use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
 
+use super::interner::SliceInterner;
 use crate::hash::{FxHashMap, splitmix64};
 use crate::spec::Spec;
 
@@ -69,41 +70,27 @@ pub enum KvMode {
     WholeMap,
 }
 
-#[derive(Default)]
 struct Table {
-    keys: Vec<Box<str>>,
-    key_ids: FxHashMap<Box<str>, u32>,
-    values: Vec<Box<str>>,
-    value_ids: FxHashMap<Box<str>, u32>,
+    keys: SliceInterner<u8>,
+    values: SliceInterner<u8>,
     appends: FxHashMap<(u32, u32), u32>,
-    maps: Vec<Box<[u32]>>,
-    map_ids: FxHashMap<Box<[u32]>, u32>,
+    maps: SliceInterner<u32>,
     scratch: Vec<u32>,
-}
-
-fn intern<T: ?Sized + Eq + std::hash::Hash>(
-    list: &mut Vec<Box<T>>,
-    ids: &mut FxHashMap<Box<T>, u32>,
-    item: &T,
-) -> u32
-where
-    Box<T>: for<'a> From<&'a T> + Clone,
-{
-    if let Some(&id) = ids.get(item) {
-        return id;
-    }
-    let id = list.len() as u32;
-    let boxed: Box<T> = Box::from(item);
-    list.push(boxed.clone());
-    ids.insert(boxed, id);
-    id
+    bytes: Vec<u8>,
 }
 
 impl Table {
     fn new() -> Table {
-        let mut t = Table::default();
-        intern(&mut t.values, &mut t.value_ids, ""); // value 0: empty
-        intern(&mut t.maps, &mut t.map_ids, &[][..]); // map 0: empty
+        let mut t = Table {
+            keys: SliceInterner::new(),
+            values: SliceInterner::new(),
+            appends: FxHashMap::default(),
+            maps: SliceInterner::new(),
+            scratch: Vec::new(),
+            bytes: Vec::new(),
+        };
+        t.values.intern(b""); // value 0: empty
+        t.maps.intern(&[]); // map 0: empty
         t
     }
 
@@ -111,11 +98,12 @@ impl Table {
         if let Some(&id) = self.appends.get(&(base, suffix)) {
             return id;
         }
-        let joined = format!(
-            "{}{}",
-            self.values[base as usize], self.values[suffix as usize]
-        );
-        let id = intern(&mut self.values, &mut self.value_ids, joined.as_str());
+        let mut b = std::mem::take(&mut self.bytes);
+        b.clear();
+        b.extend_from_slice(self.values.get(base));
+        b.extend_from_slice(self.values.get(suffix));
+        let id = self.values.intern(&b);
+        self.bytes = b;
         self.appends.insert((base, suffix), id);
         id
     }
@@ -124,7 +112,7 @@ impl Table {
     fn set(&mut self, map: u32, key: u32, value: u32) -> u32 {
         let mut s = std::mem::take(&mut self.scratch);
         s.clear();
-        s.extend_from_slice(&self.maps[map as usize]);
+        s.extend_from_slice(self.maps.get(map));
         let k = key as usize;
         if s.len() <= k {
             s.resize(k + 1, 0);
@@ -133,7 +121,7 @@ impl Table {
         while s.last() == Some(&0) {
             s.pop();
         }
-        let id = intern(&mut self.maps, &mut self.map_ids, &s[..]);
+        let id = self.maps.intern(&s);
         self.scratch = s;
         id
     }
@@ -172,36 +160,22 @@ impl KvSpec {
 
     /// The id of a key.
     pub fn key(&self, key: &str) -> u32 {
-        let mut t = self.table.borrow_mut();
-        let t = &mut *t;
-        intern(&mut t.keys, &mut t.key_ids, key)
+        self.table.borrow_mut().keys.intern(key.as_bytes())
     }
 
     /// The id of a value (`""` is 0).
     pub fn value(&self, value: &str) -> u32 {
-        let mut t = self.table.borrow_mut();
-        let t = &mut *t;
-        intern(&mut t.values, &mut t.value_ids, value)
+        self.table.borrow_mut().values.intern(value.as_bytes())
     }
 
     /// The key with this id.
     pub fn key_str(&self, id: u32) -> String {
-        self.table
-            .borrow()
-            .keys
-            .get(id as usize)
-            .map(|k| k.to_string())
-            .unwrap_or_default()
+        String::from_utf8_lossy(self.table.borrow().keys.get(id)).into_owned()
     }
 
     /// The value with this id.
     pub fn value_str(&self, id: u32) -> String {
-        self.table
-            .borrow()
-            .values
-            .get(id as usize)
-            .map(|v| v.to_string())
-            .unwrap_or_default()
+        String::from_utf8_lossy(self.table.borrow().values.get(id)).into_owned()
     }
 
     /// `get(key)`.
@@ -251,7 +225,9 @@ impl Spec for KvSpec {
         let mut t = self.table.borrow_mut();
         let current = match self.mode {
             KvMode::PerKey => st,
-            KvMode::WholeMap => t.maps[st as usize]
+            KvMode::WholeMap => t
+                .maps
+                .get(st)
                 .get(input.key() as usize)
                 .copied()
                 .unwrap_or(0),

@@ -1,6 +1,7 @@
 //! The sequential specifications shipped with the checker.
 
 pub mod claim;
+mod interner;
 pub mod kv;
 pub mod lease;
 pub mod mutex;
