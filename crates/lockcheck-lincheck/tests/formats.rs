@@ -86,6 +86,22 @@ fn edn_reads_maps_vectors_sets_strings_and_tags() {
 }
 
 #[test]
+fn edn_discards_and_deep_nesting_are_handled() {
+    let v = read_all("[1 #_2] #_ {:x 1} :k #_ :gone").unwrap();
+    let values: Vec<Edn> = v.into_iter().map(|l| l.value).collect();
+    assert_eq!(
+        values,
+        vec![Edn::Vector(vec![Edn::Int(1)]), Edn::Keyword("k".into())]
+    );
+    let deep = "[".repeat(10_000);
+    let e = read_all(&deep).unwrap_err();
+    assert!(
+        e.to_string().contains("at most 200 levels of nesting"),
+        "{e}"
+    );
+}
+
+#[test]
 fn an_unclosed_edn_map_names_where_input_ended() {
     let e = read_all("{:process 0,\n :type :invoke").unwrap_err();
     assert_eq!(e.position(), (2, 15));

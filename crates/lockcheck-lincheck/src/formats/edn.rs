@@ -114,6 +114,20 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Skips whitespace, comments and `#_` discarded forms.
+    fn skip_trivia(&mut self, depth: usize) -> Result<(), FormatError> {
+        loop {
+            self.skip_ws();
+            if self.src[self.pos..].starts_with("#_") {
+                self.bump();
+                self.bump();
+                self.read(depth + 1)?;
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
     fn token(&mut self) -> &'a str {
         let start = self.pos;
         while let Some(c) = self.peek() {
@@ -126,11 +140,11 @@ impl<'a> Reader<'a> {
     }
 
     fn read(&mut self, depth: usize) -> Result<Located, FormatError> {
-        self.skip_ws();
-        let (line, column) = (self.line, self.col);
         if depth > MAX_DEPTH {
             return Err(self.err("at most 200 levels of nesting"));
         }
+        self.skip_trivia(depth)?;
+        let (line, column) = (self.line, self.col);
         let c = self.peek().ok_or_else(|| self.err("a value"))?;
         let value = match c {
             '(' | '[' | '{' => {
@@ -181,11 +195,6 @@ impl<'a> Reader<'a> {
                         self.bump();
                         Edn::Set(self.seq('}', depth)?)
                     }
-                    Some('_') => {
-                        self.bump();
-                        self.read(depth + 1)?;
-                        return self.read(depth);
-                    }
                     _ => {
                         let tag = self.token();
                         if tag.is_empty() {
@@ -215,7 +224,7 @@ impl<'a> Reader<'a> {
     fn seq(&mut self, close: char, depth: usize) -> Result<Vec<Edn>, FormatError> {
         let mut items = Vec::new();
         loop {
-            self.skip_ws();
+            self.skip_trivia(depth + 1)?;
             match self.peek() {
                 None => return Err(self.err(&format!("`{close}`"))),
                 Some(c) if c == close => {
@@ -318,7 +327,7 @@ pub fn read_all(text: &str) -> Result<Vec<Located>, FormatError> {
     };
     let mut out = Vec::new();
     loop {
-        r.skip_ws();
+        r.skip_trivia(0)?;
         if r.peek().is_none() {
             return Ok(out);
         }
