@@ -100,7 +100,8 @@ fn shuttle_search(
 }
 
 /// Explores every loom schedule up to the preemption bound; stops at the
-/// first violation.
+/// first violation by unwinding out of loom with a [`Stop`] (through
+/// `resume_unwind`, which skips the panic hook: nothing is printed).
 fn loom_search(scenario: &Scenario, preemptions: usize) -> (usize, Option<Execution>) {
     let found: Arc<Mutex<Option<Execution>>> = Arc::default();
     let count = Arc::new(AtomicUsize::new(0));
@@ -114,7 +115,7 @@ fn loom_search(scenario: &Scenario, preemptions: usize) -> (usize, Option<Execut
             let execution = execute::<LoomRuntime>(&s, no_custom);
             if execution.violation.is_some() {
                 *found2.lock().unwrap() = Some(execution);
-                panic!("{STOP}");
+                std::panic::resume_unwind(Box::new(Stop));
             }
         })
     }));
@@ -127,8 +128,8 @@ fn loom_search(scenario: &Scenario, preemptions: usize) -> (usize, Option<Execut
     (count.load(Ordering::Relaxed), found)
 }
 
-/// The panic that stops loom at the first violation.
-const STOP: &str = "lockcheck: stopping loom at the first violation";
+/// The unwinding payload that stops loom at the first violation.
+struct Stop;
 
 impl Scenario {
     /// Explores this scenario with `strategy` (environment knobs applied:

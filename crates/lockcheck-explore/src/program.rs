@@ -10,7 +10,9 @@ use lockcheck_protocols::claim::{ClaimOutcome, ClaimVariant, TaskPool};
 use lockcheck_protocols::flock_lock::{Acquire, FlockGuard, FlockLock, Release};
 use lockcheck_protocols::history::NoHistory;
 use lockcheck_protocols::lockfile::{LockError, LockFile, Record, Refresh};
-use lockcheck_protocols::registry::{Agent, AgentRegistry, LockedRegistryFile, WriteMethod};
+use lockcheck_protocols::registry::{
+    Agent, AgentRegistry, AgentStatus, LockedRegistryFile, WriteMethod,
+};
 
 use crate::ctx::Ctx;
 
@@ -130,6 +132,13 @@ pub enum Op {
     Claim(String),
     /// Add an agent of this id to the registry.
     AddAgent(String),
+    /// Set the status of the agent of this id.
+    UpdateStatus {
+        /// The agent.
+        id: String,
+        /// Its new status.
+        status: String,
+    },
     /// The process kills itself here (SIGKILL).
     Crash,
 }
@@ -225,6 +234,14 @@ impl<R: Runtime> Interpreter<R> {
                         self.ctx.acknowledge(id);
                         Ok(())
                     }
+                    Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
+                }
+            }
+            (Op::UpdateStatus { id, status }, Protocol::Registry { method }) => {
+                let reg = AgentRegistry::new(LockedRegistryFile::new(REGISTRY, *method));
+                let status = AgentStatus::from(status.clone());
+                match reg.update_agent_status(p, &NoHistory, id, status, Default::default()) {
+                    Ok(_) => Ok(()),
                     Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
                 }
             }

@@ -202,7 +202,9 @@ fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) {
     }
     match &scenario.protocol {
         Some(Protocol::Flock { .. }) => mkdirs(&p, Path::new(FLOCK_DIR)),
-        Some(Protocol::Registry { method }) => {
+        Some(Protocol::Registry { method })
+            if !scenario.files.iter().any(|(path, _)| path == REGISTRY) =>
+        {
             LockedRegistryFile::new(REGISTRY, *method)
                 .create(&p, &Registry::default())
                 .expect("setup creates the registry");

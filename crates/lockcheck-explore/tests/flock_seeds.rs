@@ -1,0 +1,91 @@
+//! Seeds 000 and 001's flock lock file, explored: deleting the lock file
+//! on release lets two processes hold "the" lock; keeping the file, or
+//! re-checking after locking that the locked inode is still the one at the
+//! path, does not.
+
+use lockcheck_explore::{Op, Property, Protocol, Scenario, Strategy};
+use lockcheck_protocols::flock_lock::Release;
+
+fn three_lockers(release: Release) -> Scenario {
+    let section = [Op::Acquire, Op::Critical, Op::Release];
+    Scenario::protocol(release.name(), Protocol::flock(release))
+        .ops(section.clone())
+        .ops(section.clone())
+        .ops(section)
+}
+
+fn budget() -> Strategy {
+    Strategy::RandomThenPct {
+        seed: 1,
+        iterations: 10_000,
+        depth: 3,
+    }
+}
+
+#[test]
+fn flock_with_unlink_on_release_lets_two_of_three_processes_hold_the_lock() {
+    let report = three_lockers(Release::UnlinkOnRelease)
+        .only([Property::MutualExclusion, Property::NoLostUpdates])
+        .explore(budget())
+        .unwrap();
+    println!("{report}");
+    report.assert_violates("mutual-exclusion");
+}
+
+fn two_lockers(release: Release) -> Scenario {
+    let section = [Op::Acquire, Op::Critical, Op::Release];
+    Scenario::protocol(release.name(), Protocol::flock(release))
+        .ops(section.clone())
+        .ops(section)
+}
+
+#[test]
+fn flock_with_unlink_on_release_leaves_a_waiter_holding_a_lock_on_a_deleted_file() {
+    // With two processes the second can open the file, then wait, and get
+    // the lock after the first unlinked it: it holds a lock on a file
+    // nobody else can open.
+    let report = two_lockers(Release::UnlinkOnRelease)
+        .explore(budget())
+        .unwrap();
+    let c = report.assert_violates("lock-file-present");
+    assert!(c.timeline.iter().any(|l| l.contains("nlink=0")), "{c}");
+}
+
+#[test]
+fn flock_with_unlink_on_release_keeps_mutual_exclusion_with_two_processes_up_to_three_preemptions()
+{
+    // Two owners need a third process: one that opens the path after the
+    // unlink, while the second holds the old inode.
+    let report = two_lockers(Release::UnlinkOnRelease)
+        .only([Property::MutualExclusion, Property::NoLostUpdates])
+        .explore_exactly(Strategy::Loom { preemptions: 3 })
+        .unwrap();
+    println!("{report}");
+    report.assert_safe();
+}
+
+#[test]
+fn flock_keeping_the_file_keeps_one_holder() {
+    let report = three_lockers(Release::KeepFile).explore(budget()).unwrap();
+    println!("{report}");
+    report.assert_safe();
+    assert_eq!(report.schedules, 20_000);
+}
+
+#[test]
+fn flock_unlink_with_recheck_keeps_one_holder() {
+    let report = three_lockers(Release::UnlinkWithRecheck)
+        .explore(budget())
+        .unwrap();
+    println!("{report}");
+    report.assert_safe();
+}
+
+#[test]
+fn loom_verifies_flock_unlink_with_recheck_for_two_processes() {
+    let report = two_lockers(Release::UnlinkWithRecheck)
+        .explore_exactly(Strategy::Loom { preemptions: 3 })
+        .unwrap();
+    println!("{report}");
+    report.assert_safe();
+}
