@@ -7,6 +7,8 @@ use std::sync::Arc;
 use lockcheck_fs::sync::Runtime;
 use lockcheck_fs::{SimFs, SimProc};
 
+use lockcheck_protocols::history::History;
+
 use crate::ghost::Ghost;
 use crate::program::Dead;
 use crate::property::{Property, Violation};
@@ -90,6 +92,11 @@ impl<R: Runtime> Ctx<R> {
                 detail,
             });
         }
+    }
+
+    /// The history the task board's operations report to.
+    pub(crate) fn history(&self) -> Arc<History> {
+        self.ghost.history()
     }
 
     /// The critical section's increment was acknowledged.

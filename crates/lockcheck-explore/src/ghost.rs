@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use lockcheck_fs::StepView;
+use lockcheck_protocols::history::History;
 
 use crate::property::{Property, Violation};
 
@@ -18,6 +19,7 @@ use crate::property::{Property, Violation};
 #[derive(Debug, Default)]
 pub struct Ghost {
     state: Mutex<GhostState>,
+    history: Arc<History>,
 }
 
 #[derive(Debug, Default)]
@@ -65,6 +67,11 @@ impl Ghost {
             step,
             detail: detail.into(),
         });
+    }
+
+    /// The history of the operations that report one (the task board's).
+    pub fn history(&self) -> Arc<History> {
+        self.history.clone()
     }
 
     /// The first violation seen, if any.

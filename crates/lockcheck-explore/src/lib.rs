@@ -20,7 +20,9 @@ mod strategy;
 pub use config::{ITERATIONS_VAR, KnobError, Knobs, PREEMPTIONS_VAR, REPLAY_VAR, SEED_VAR};
 pub use ctx::Ctx;
 pub use explore::ExploreError;
-pub use program::{COUNTER, FLOCK_DIR, FLOCK_KEY, LOCK_NAME, Op, POOL_DIR, Protocol, REGISTRY};
+pub use program::{
+    COUNTER, FLOCK_DIR, FLOCK_KEY, LOCK_NAME, Op, POOL_DIR, Protocol, REGISTRY, TASKBOARD,
+};
 pub use property::{Property, Violation};
 pub use report::{Counterexample, Report};
 pub use run::{Execution, Threads};

@@ -13,6 +13,7 @@ use lockcheck_protocols::lockfile::{LockError, LockFile, Record, Refresh};
 use lockcheck_protocols::registry::{
     Agent, AgentRegistry, AgentStatus, LockedRegistryFile, WriteMethod,
 };
+use lockcheck_protocols::taskboard::{Assignee, LockScope, TaskBoard};
 
 use crate::ctx::Ctx;
 
@@ -27,6 +28,8 @@ pub const LOCK_NAME: &str = "agent";
 pub const FLOCK_KEY: &str = "task";
 /// The directory of [`Protocol::Flock`]'s lock files.
 pub const FLOCK_DIR: &str = "locks";
+/// Where [`Protocol::TaskBoard`] keeps its board.
+pub const TASKBOARD: &str = "board.json";
 /// The directory of [`Protocol::Claim`]'s task pool.
 pub const POOL_DIR: &str = "tasks";
 
@@ -55,6 +58,11 @@ pub enum Protocol {
     Claim {
         /// Claim under a per-task lock, or by rename.
         variant: ClaimVariant,
+    },
+    /// Seeds 000 and 002's task board.
+    TaskBoard {
+        /// Which locks guard an assignment or update.
+        scope: LockScope,
     },
     /// Seed 003's agent registry.
     Registry {
@@ -89,6 +97,7 @@ impl Protocol {
             Protocol::Flock { release, .. } => release.name(),
             Protocol::Claim { variant } => variant.name(),
             Protocol::Registry { method } => method.name(),
+            Protocol::TaskBoard { scope } => scope.name(),
         }
     }
 
@@ -136,6 +145,20 @@ pub enum Op {
     UpdateStatus {
         /// The agent.
         id: String,
+        /// Its new status.
+        status: String,
+    },
+    /// Assign the task of this id to this agent on the task board.
+    Assign {
+        /// The task.
+        task: String,
+        /// The agent's name.
+        agent: String,
+    },
+    /// Set the status of the task of this id on the task board.
+    SetStatus {
+        /// The task.
+        task: String,
         /// Its new status.
         status: String,
     },
@@ -241,6 +264,22 @@ impl<R: Runtime> Interpreter<R> {
                 let reg = AgentRegistry::new(LockedRegistryFile::new(REGISTRY, *method));
                 let status = AgentStatus::from(status.clone());
                 match reg.update_agent_status(p, &NoHistory, id, status, Default::default()) {
+                    Ok(_) => Ok(()),
+                    Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
+                }
+            }
+            (Op::Assign { task, agent }, Protocol::TaskBoard { scope }) => {
+                let board = TaskBoard::new(TASKBOARD, *scope);
+                let history = self.ctx.history();
+                match board.assign_task(p, &*history, task, &Assignee::agent(agent)) {
+                    Ok(_) => Ok(()),
+                    Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
+                }
+            }
+            (Op::SetStatus { task, status }, Protocol::TaskBoard { scope }) => {
+                let board = TaskBoard::new(TASKBOARD, *scope);
+                let history = self.ctx.history();
+                match board.update_task_board(p, &*history, task, status) {
                     Ok(_) => Ok(()),
                     Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
                 }

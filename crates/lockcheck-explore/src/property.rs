@@ -37,6 +37,13 @@ pub enum Property {
         /// The registry file.
         path: String,
     },
+    /// `taskboard-intact`: at the end, the task board at `path` parses,
+    /// holds every task once, no task is assigned to two agents, and every
+    /// acknowledged assignment is on it.
+    TaskBoardIntact {
+        /// The board file.
+        path: String,
+    },
     /// `claimed-once`: no task is claimed by two processes.
     ClaimedOnce,
     /// `deadlock-free`: never is every live process blocked. Always
@@ -73,6 +80,7 @@ impl Property {
             Property::NoTempFiles => "no-temp-files",
             Property::NoLostUpdates => "no-lost-updates",
             Property::RegistryInvariants { .. } => "registry-invariants",
+            Property::TaskBoardIntact { .. } => "taskboard-intact",
             Property::ClaimedOnce => "claimed-once",
             Property::DeadlockFree => "deadlock-free",
             Property::BoundedLiveness { .. } => "bounded-liveness",
@@ -83,13 +91,14 @@ impl Property {
     }
 
     /// Every property name, for `lockcheck list`.
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 13] = [
         "mutual-exclusion",
         "json-parses",
         "lock-file-present",
         "no-temp-files",
         "no-lost-updates",
         "registry-invariants",
+        "taskboard-intact",
         "claimed-once",
         "deadlock-free",
         "bounded-liveness",
@@ -105,6 +114,7 @@ impl fmt::Display for Property {
             Property::JsonParses { path, .. }
             | Property::LockFilePresent { path }
             | Property::RegistryInvariants { path }
+            | Property::TaskBoardIntact { path }
             | Property::DurableAfterPowerLoss { path } => write!(f, "{}({path})", self.name()),
             Property::BoundedLiveness { steps } => write!(f, "{}({steps})", self.name()),
             _ => f.write_str(self.name()),

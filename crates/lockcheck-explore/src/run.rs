@@ -14,7 +14,11 @@ use serde_json::json;
 
 use crate::ctx::Ctx;
 use crate::ghost::{Ghost, step_monitor};
-use crate::program::{COUNTER, FLOCK_DIR, Interpreter, Op, POOL_DIR, Protocol, REGISTRY};
+use lockcheck_protocols::taskboard::{Board, Task, TaskBoard, violations as taskboard_violations};
+
+use crate::program::{
+    COUNTER, FLOCK_DIR, Interpreter, Op, POOL_DIR, Protocol, REGISTRY, TASKBOARD,
+};
 use crate::property::{Property, Violation};
 use crate::scenario::{Fault, Program, Scenario};
 
@@ -209,6 +213,15 @@ fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) {
                 .create(&p, &Registry::default())
                 .expect("setup creates the registry");
         }
+        Some(Protocol::TaskBoard { scope }) => {
+            let tasks = board_tasks(scenario)
+                .iter()
+                .map(|id| Task::new(id, "pending"))
+                .collect();
+            TaskBoard::new(TASKBOARD, *scope)
+                .create(&p, &Board::todo2(tasks))
+                .expect("setup creates the task board");
+        }
         Some(Protocol::Claim { variant }) => {
             let pool = TaskPool::new(POOL_DIR, *variant);
             for program in &scenario.processes {
@@ -233,6 +246,26 @@ fn mkdirs(p: &impl Fs, dir: &Path) {
         at.push(part);
         let _ = p.mkdir(&at);
     }
+}
+
+/// The ids of the tasks a task-board scenario's programs name, sorted.
+fn board_tasks(scenario: &Scenario) -> Vec<String> {
+    let mut ids: Vec<String> = scenario
+        .processes
+        .iter()
+        .filter_map(|p| match p {
+            Program::Ops(ops) => Some(ops),
+            Program::Custom(_) => None,
+        })
+        .flatten()
+        .filter_map(|op| match op {
+            Op::Assign { task, .. } | Op::SetStatus { task, .. } => Some(task.clone()),
+            _ => None,
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// The properties checked once every process is done.
@@ -287,6 +320,17 @@ fn end_check<R: Runtime>(
         }
         Property::RegistryInvariants { path } => {
             registry_problem(snap.file(path), path, &acked, "the registry")
+        }
+        Property::TaskBoardIntact { path } => {
+            let Some(bytes) = snap.file(path) else {
+                return Some(format!("{path} is missing"));
+            };
+            let ids = board_tasks(scenario);
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let events = ghost.history().events();
+            taskboard_violations(bytes, &ids, &events)
+                .first()
+                .map(|v| format!("{path}: {v}"))
         }
         Property::DurableAfterPowerLoss { path } => fs
             .crash_states()

@@ -199,6 +199,14 @@ impl Protocol {
                 out.push(Property::NoLostUpdates);
             }
             Protocol::Claim { .. } => out.push(Property::ClaimedOnce),
+            Protocol::TaskBoard { .. } => {
+                let path = crate::program::TASKBOARD.to_string();
+                out.push(Property::JsonParses {
+                    path: path.clone(),
+                    allow_empty: false,
+                });
+                out.push(Property::TaskBoardIntact { path });
+            }
             Protocol::Registry { .. } => {
                 let path = crate::program::REGISTRY.to_string();
                 out.push(Property::JsonParses {

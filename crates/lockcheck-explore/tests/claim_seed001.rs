@@ -1,0 +1,76 @@
+//! Seed 001's task claiming, explored, with crashes.
+
+use lockcheck_explore::{Fault, Op, Property, Protocol, Scenario, Strategy};
+use lockcheck_protocols::claim::ClaimVariant;
+
+fn budget() -> Strategy {
+    Strategy::RandomThenPct {
+        seed: 1,
+        iterations: 10_000,
+        depth: 3,
+    }
+}
+
+/// Three agents claim the same task; process 0 may be killed at any
+/// moment.
+fn three_claimers(variant: ClaimVariant) -> Scenario {
+    let claim = || [Op::Claim("t1".into())];
+    Scenario::protocol(variant.name(), Protocol::Claim { variant })
+        .ops(claim())
+        .ops(claim())
+        .ops(claim())
+}
+
+#[test]
+fn locked_claim_gives_a_task_to_one_agent_only() {
+    let report = three_claimers(ClaimVariant::Locked)
+        .explore(budget())
+        .unwrap();
+    println!("{report}");
+    report.assert_safe();
+}
+
+#[test]
+fn claim_by_rename_gives_a_task_to_one_agent_only() {
+    let report = three_claimers(ClaimVariant::ByRename)
+        .explore(budget())
+        .unwrap();
+    println!("{report}");
+    report.assert_safe();
+}
+
+#[test]
+fn locked_claim_killed_midway_never_gives_the_task_twice() {
+    let report = three_claimers(ClaimVariant::Locked)
+        .fault(Fault::Crash { process: 0 })
+        .only([Property::ClaimedOnce])
+        .explore(budget())
+        .unwrap();
+    println!("{report}");
+    report.assert_safe();
+}
+
+#[test]
+fn either_claim_killed_midway_leaves_its_temp_file_behind() {
+    for variant in ClaimVariant::ALL {
+        let report = three_claimers(variant)
+            .fault(Fault::Crash { process: 0 })
+            .only([Property::NoTempFiles])
+            .explore(budget())
+            .unwrap();
+        println!("{report}");
+        let c = report.assert_violates("no-temp-files");
+        assert!(c.timeline.iter().any(|l| l.contains("crash")), "{c}");
+    }
+}
+
+#[test]
+fn claim_by_rename_killed_midway_never_gives_the_task_twice() {
+    let report = three_claimers(ClaimVariant::ByRename)
+        .fault(Fault::Crash { process: 0 })
+        .only([Property::ClaimedOnce])
+        .explore(budget())
+        .unwrap();
+    println!("{report}");
+    report.assert_safe();
+}
