@@ -54,12 +54,6 @@ use strategy::Strategy;
 /// Contention levels.
 const CONTENDERS: [usize; 5] = [1, 2, 4, 8, 16];
 
-/// Every run lasts at least about this long (judged from the runs so far),
-/// so that start-up skew stays small and every contender gets scheduler
-/// time slices; the time returned to criterion is scaled back to the
-/// iterations it asked for.
-const MIN_RUN: Duration = stats::FAIR_RUN;
-
 /// Mean time per iteration over every call of one `iter_custom` benchmark.
 #[derive(Default)]
 struct Mean {
@@ -184,7 +178,7 @@ fn contended(c: &mut Criterion, mode: Mode, rows: &mut Vec<Row>) {
             let id = BenchmarkId::new(strategy.name(), n);
             group.bench_with_input(id, &n, |b, &n| {
                 b.iter_custom(|iters| {
-                    let target = iters.max(tally.borrow().min_target(n, MIN_RUN));
+                    let target = iters.max(tally.borrow().min_target(n, stats::MIN_RUN));
                     let r = match mode {
                         Mode::Threads => run_threads(strategy, n, target),
                         Mode::Processes => run_processes(strategy, n, target),
