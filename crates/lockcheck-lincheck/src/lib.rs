@@ -65,6 +65,8 @@
 //! `check(&spec, &history)`. Inputs carry whatever the spec needs, such as
 //! the caller's id for a mutex.
 
+#![warn(missing_docs)]
+
 pub mod checker;
 pub mod formats;
 mod hash;

@@ -3,17 +3,18 @@
 //!
 //! Keys and values are interned: an operation carries `u32` ids, and a
 //! state is one id (of a value per key, or of a whole map), so cloning,
-//! comparing and hashing a state costs one word. Appends build new values;
-//! the spec interns them as it meets them (by content, so equal strings get
-//! equal ids) and remembers each (value, suffix) pair it has joined. An
-//! absent key reads as the empty string.
+//! comparing and hashing a state costs one word. Appends build new values
+//! in O(1) as hash-consed ropes; the spec interns them as it meets them (by
+//! content, so equal strings get equal ids) and remembers each (value,
+//! suffix) pair it has joined. An absent key reads as the empty string.
 
 use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
 
-use super::interner::SliceInterner;
-use crate::hash::{FxHashMap, splitmix64};
+use super::interner::{PairMap, SliceInterner};
+use super::values::Values;
+use crate::hash::splitmix64;
 use crate::spec::Spec;
 
 /// A kv operation, over interned key and value ids (see [`KvSpec::key`],
@@ -70,41 +71,34 @@ pub enum KvMode {
     WholeMap,
 }
 
+#[derive(Clone)]
 struct Table {
     keys: SliceInterner<u8>,
-    values: SliceInterner<u8>,
-    appends: FxHashMap<(u32, u32), u32>,
+    values: Values,
+    appends: PairMap,
     maps: SliceInterner<u32>,
     scratch: Vec<u32>,
-    bytes: Vec<u8>,
 }
 
 impl Table {
     fn new() -> Table {
         let mut t = Table {
             keys: SliceInterner::new(),
-            values: SliceInterner::new(),
-            appends: FxHashMap::default(),
+            values: Values::new(),
+            appends: PairMap::new(),
             maps: SliceInterner::new(),
             scratch: Vec::new(),
-            bytes: Vec::new(),
         };
-        t.values.intern(b""); // value 0: empty
         t.maps.intern(&[]); // map 0: empty
         t
     }
 
     fn append(&mut self, base: u32, suffix: u32) -> u32 {
-        if let Some(&id) = self.appends.get(&(base, suffix)) {
+        if let Some(id) = self.appends.get(base, suffix) {
             return id;
         }
-        let mut b = std::mem::take(&mut self.bytes);
-        b.clear();
-        b.extend_from_slice(self.values.get(base));
-        b.extend_from_slice(self.values.get(suffix));
-        let id = self.values.intern(&b);
-        self.bytes = b;
-        self.appends.insert((base, suffix), id);
+        let id = self.values.concat(base, suffix);
+        self.appends.insert(base, suffix, id);
         id
     }
 
@@ -128,7 +122,9 @@ impl Table {
 }
 
 /// The key-value spec. It owns the interning tables, so build the
-/// operations of a history with the same `KvSpec` that checks it.
+/// operations of a history with the same `KvSpec` that checks it (or a
+/// clone of it: a clone has the same ids).
+#[derive(Clone)]
 pub struct KvSpec {
     mode: KvMode,
     table: RefCell<Table>,
@@ -165,7 +161,7 @@ impl KvSpec {
 
     /// The id of a value (`""` is 0).
     pub fn value(&self, value: &str) -> u32 {
-        self.table.borrow_mut().values.intern(value.as_bytes())
+        self.table.borrow_mut().values.leaf(value.as_bytes())
     }
 
     /// The key with this id.
@@ -175,7 +171,7 @@ impl KvSpec {
 
     /// The value with this id.
     pub fn value_str(&self, id: u32) -> String {
-        String::from_utf8_lossy(self.table.borrow().values.get(id)).into_owned()
+        String::from_utf8_lossy(&self.table.borrow().values.content(id)).into_owned()
     }
 
     /// `get(key)`.

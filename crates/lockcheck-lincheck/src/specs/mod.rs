@@ -8,6 +8,7 @@ pub mod mutex;
 pub mod register;
 pub mod registry;
 pub mod taskboard;
+mod values;
 
 pub use claim::{Claim, ClaimOutput, ClaimSpec};
 pub use kv::{KvInput, KvMode, KvOutput, KvSpec};
