@@ -63,7 +63,10 @@
 //! when it ends (a crashed process's pending operation stays pending: it is
 //! treated as `info`), in the order the events happened, then call
 //! `check(&spec, &history)`. Inputs carry whatever the spec needs, such as
-//! the caller's id for a mutex.
+//! the caller's id for a mutex. Threads can share a [`Recorder`] (a
+//! cloneable handle on one history) and [`Recorder::take`] it at the end.
+//! On failure, [`html::render_html`] and [`formats::to_json`] save the
+//! history for a person or a later replay.
 
 #![warn(missing_docs)]
 
@@ -72,9 +75,11 @@ pub mod formats;
 mod hash;
 pub mod history;
 pub mod html;
+mod recorder;
 pub mod spec;
 pub mod specs;
 
 pub use checker::{CheckOptions, Counterexample, UnknownReason, Verdict, check, check_with};
 pub use history::{Event, History, HistoryError, OpId, OpResult, Operation, ProcessId};
+pub use recorder::Recorder;
 pub use spec::Spec;

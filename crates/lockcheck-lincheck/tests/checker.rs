@@ -250,3 +250,38 @@ fn the_html_of_thousands_of_operations_stays_small() {
     let html = render_html(&h, Some(&v), "big");
     assert!(html.len() < 1_000_000, "{} bytes", html.len());
 }
+
+#[test]
+fn threads_share_a_recorder_and_check_what_it_recorded() {
+    use lockcheck_lincheck::Recorder;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    let rec: Recorder<RegisterInput, RegisterOutput> = Recorder::new();
+    let register = Arc::new(AtomicI64::new(-1));
+    let handles: Vec<_> = (0..4u64)
+        .map(|p| {
+            let rec = rec.clone();
+            let register = Arc::clone(&register);
+            std::thread::spawn(move || {
+                for k in 0..50 {
+                    if k % 2 == 0 {
+                        rec.invoke(p, I::Write(p as i64)).unwrap();
+                        register.store(p as i64, Ordering::SeqCst);
+                        rec.ok(p, O::Written).unwrap();
+                    } else {
+                        rec.invoke(p, I::Read).unwrap();
+                        let v = register.load(Ordering::SeqCst);
+                        rec.ok(p, O::Read((v >= 0).then_some(v))).unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let h = rec.take();
+    assert_eq!(h.len(), 200);
+    assert!(check(&RegisterSpec, &h).is_linearizable());
+}
