@@ -21,9 +21,10 @@ use search::{Memory, PartOp, PartResult, Search};
 pub struct CheckOptions {
     /// Wall-clock limit for the whole check; `None` for no limit.
     pub time_limit: Option<Duration>,
-    /// Bytes the memo of explored configurations may use per partition
-    /// (bitset, state value and table slot; heap data a state points to is
-    /// not counted). Default: 1 GiB.
+    /// Bytes the memos of explored configurations may use, all partitions
+    /// together (bitset, state value and table slot per configuration; heap
+    /// data a state points to, and tables a spec keeps, are not counted).
+    /// Default: 1 GiB.
     pub memory_limit: usize,
 }
 
@@ -155,7 +156,7 @@ pub(crate) struct Budget {
 }
 
 /// Checks `history` against `spec` with the default options (no time
-/// limit, 1 GiB of memo per partition).
+/// limit, 1 GiB of memo).
 pub fn check<S: Spec>(spec: &S, history: &History<S::Input, S::Output>) -> Verdict {
     check_with(spec, history, &CheckOptions::default())
 }

@@ -9,6 +9,11 @@
 //!
 //! in real-time order. Inputs and outputs are the spec's types as serde
 //! writes them (for example `{"cas": {"from": 1, "to": 2}}` or `"read"`).
+//!
+//! A syntax error names the line and column of the text. Events that parse
+//! but do not form a history (an `ok` with nothing pending) are reported with
+//! `line` = the event's 1-based position in `events` and column 1; in the
+//! layout [`to_json`] writes, that event is on line `position + 1`.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
