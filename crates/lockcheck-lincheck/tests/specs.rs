@@ -403,3 +403,36 @@ fn kv_appends_are_checked_per_key_and_as_one_map() {
         assert!(bad.is_not_linearizable(), "{:?}: {bad}", spec.mode());
     }
 }
+
+#[test]
+fn a_value_built_by_appends_reads_like_the_same_string_put() {
+    for spec in [KvSpec::per_key(), KvSpec::whole_map()] {
+        let events = |seen: &str| {
+            vec![
+                call(1, spec.put("j", "ab")),
+                ret(1, KvOutput::Done),
+                call(1, spec.append("k", "a")),
+                ret(1, KvOutput::Done),
+                call(1, spec.append("k", "")),
+                ret(1, KvOutput::Done),
+                call(1, spec.append("k", "b")),
+                ret(1, KvOutput::Done),
+                call(1, spec.get("k")),
+                ret(1, spec.saw(seen)),
+                call(1, spec.get("j")),
+                ret(1, spec.saw("ab")),
+            ]
+        };
+        assert!(
+            verdict(&spec, events("ab")).is_linearizable(),
+            "{:?}",
+            spec.mode()
+        );
+        assert!(
+            verdict(&spec, events("ba")).is_not_linearizable(),
+            "{:?}",
+            spec.mode()
+        );
+        assert_eq!(spec.value_str(spec.value("ab")), "ab");
+    }
+}

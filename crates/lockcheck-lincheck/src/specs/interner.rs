@@ -59,12 +59,13 @@ impl<T: Copy + Eq + Hash> SliceInterner<T> {
     }
 }
 
-/// A map from a pair of ids to an id: open addressing over one array, so a
-/// lookup is usually one cache miss.
+/// A map from a pair of ids to an id: open addressing over one array of
+/// keys (and one of values), so a lookup is usually one cache miss.
 #[derive(Clone)]
 pub(crate) struct PairMap {
-    /// `(key, value)`; key `u64::MAX` marks an empty slot.
-    slots: Vec<(u64, u32)>,
+    /// Keys; `u64::MAX` marks an empty slot.
+    keys: Vec<u64>,
+    values: Vec<u32>,
     len: usize,
     shift: u32,
 }
@@ -73,7 +74,8 @@ impl PairMap {
     /// An empty map.
     pub(crate) fn new() -> PairMap {
         PairMap {
-            slots: vec![(u64::MAX, 0); 256],
+            keys: vec![u64::MAX; 256],
+            values: vec![0; 256],
             len: 0,
             shift: 64 - 8,
         }
@@ -88,12 +90,12 @@ impl PairMap {
     #[inline]
     pub(crate) fn get(&self, a: u32, b: u32) -> Option<u32> {
         let key = u64::from(a) << 32 | u64::from(b);
-        let mask = self.slots.len() - 1;
+        let mask = self.keys.len() - 1;
         let mut i = self.home(key);
         loop {
-            let (k, v) = self.slots[i];
+            let k = self.keys[i];
             if k == key {
-                return Some(v);
+                return Some(self.values[i]);
             }
             if k == u64::MAX {
                 return None;
@@ -104,22 +106,24 @@ impl PairMap {
 
     /// Sets the value for `(a, b)` (which must be absent).
     pub(crate) fn insert(&mut self, a: u32, b: u32, value: u32) {
-        if (self.len + 1) * 2 > self.slots.len() {
-            let old = std::mem::replace(&mut self.slots, vec![(u64::MAX, 0); 0]);
-            self.slots = vec![(u64::MAX, 0); old.len() * 2];
+        if (self.len + 1) * 2 > self.keys.len() {
+            let cap = self.keys.len() * 2;
+            let keys = std::mem::replace(&mut self.keys, vec![u64::MAX; cap]);
+            let values = std::mem::replace(&mut self.values, vec![0; cap]);
             self.shift -= 1;
             self.len = 0;
-            for (k, v) in old.into_iter().filter(|(k, _)| *k != u64::MAX) {
+            for (k, v) in keys.into_iter().zip(values).filter(|(k, _)| *k != u64::MAX) {
                 self.insert((k >> 32) as u32, k as u32, v);
             }
         }
         let key = u64::from(a) << 32 | u64::from(b);
-        let mask = self.slots.len() - 1;
+        let mask = self.keys.len() - 1;
         let mut i = self.home(key);
-        while self.slots[i].0 != u64::MAX {
+        while self.keys[i] != u64::MAX {
             i = (i + 1) & mask;
         }
-        self.slots[i] = (key, value);
+        self.keys[i] = key;
+        self.values[i] = value;
         self.len += 1;
     }
 }

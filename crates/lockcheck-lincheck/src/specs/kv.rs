@@ -4,9 +4,9 @@
 //! Keys and values are interned: an operation carries `u32` ids, and a
 //! state is one id (of a value per key, or of a whole map), so cloning,
 //! comparing and hashing a state costs one word. Appends build new values
-//! in O(1) as hash-consed ropes; the spec interns them as it meets them (by
-//! content, so equal strings get equal ids) and remembers each (value,
-//! suffix) pair it has joined. An absent key reads as the empty string.
+//! in O(1) as ropes; the spec remembers each (value, suffix) pair it has
+//! joined, and a get compares contents (ids first, then hash and length,
+//! then bytes). An absent key reads as the empty string.
 
 use std::cell::RefCell;
 
@@ -231,7 +231,7 @@ impl Spec for KvSpec {
         let new_value = match (input, output) {
             (KvInput::Get { .. }, None) => return Some(st),
             (KvInput::Get { .. }, Some(KvOutput::Value(v))) => {
-                return (*v == current).then_some(st);
+                return t.values.same(*v, current).then_some(st);
             }
             (KvInput::Put { value, .. }, None | Some(KvOutput::Done)) => *value,
             (KvInput::Append { value, .. }, None | Some(KvOutput::Done)) => {

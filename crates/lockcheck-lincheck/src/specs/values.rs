@@ -1,11 +1,13 @@
-//! String values as hash-consed ropes, for the kv spec.
+//! String values as ropes, for the kv spec.
 //!
 //! A value is a leaf (bytes in an arena) or the concatenation of two
 //! values. Every value carries its length and a polynomial hash of its
 //! content (mod 2^61 - 1), so appending is O(1): the hash of `a ++ b` is
-//! `H(a) * B^len(b) + H(b)`. Ids stay canonical (equal contents, equal ids):
-//! a new value whose (hash, length) matches an existing one is compared
-//! byte by byte before it is given a new id, and reuses the old id if equal.
+//! `H(a) * B^len(b) + H(b)`. Leaves are interned by content. Concatenations
+//! are not (the kv spec remembers each (value, suffix) pair it joined, so
+//! the same appends give the same id); two ids may then hold equal
+//! contents, so [`Values::same`] compares ids, then hash and length, and
+//! only when those match, bytes.
 
 use crate::hash::FxHashMap;
 
@@ -47,7 +49,7 @@ pub(crate) struct Values {
     bytes: Vec<u8>,
     nodes: Vec<Node>,
     meta: Vec<Meta>,
-    /// (hash, len) to the newest id with them.
+    /// (hash, len) to the newest leaf with them.
     index: FxHashMap<(u64, usize), u32>,
     /// Per id: the previous id with the same (hash, len), `u32::MAX` if none.
     chain: Vec<u32>,
@@ -116,7 +118,8 @@ impl Values {
         )
     }
 
-    /// The id of `a` followed by `b`.
+    /// A new id for `a` followed by `b` (or `a` or `b` if the other is
+    /// empty).
     pub(crate) fn concat(&mut self, a: u32, b: u32) -> u32 {
         let (ma, mb) = (self.meta[a as usize], self.meta[b as usize]);
         if mb.len == 0 {
@@ -130,15 +133,21 @@ impl Values {
             pow: mul(ma.pow, mb.pow),
             len: ma.len + mb.len,
         };
-        let found = self.find(m, |v, id| {
-            let mut joined = v.content(a);
-            joined.extend(v.content(b));
-            v.content(id) == joined
-        });
-        if let Some(id) = found {
-            return id;
+        let id = self.nodes.len() as u32;
+        self.nodes.push(Node::Concat { left: a, right: b });
+        self.meta.push(m);
+        self.chain.push(u32::MAX);
+        id
+    }
+
+    /// Whether two values have equal contents.
+    #[inline]
+    pub(crate) fn same(&self, a: u32, b: u32) -> bool {
+        if a == b {
+            return true;
         }
-        self.push(Node::Concat { left: a, right: b }, m)
+        let (ma, mb) = (self.meta[a as usize], self.meta[b as usize]);
+        ma.len == mb.len && ma.hash == mb.hash && self.content(a) == self.content(b)
     }
 
     /// The bytes of a value (empty for an unknown id).
