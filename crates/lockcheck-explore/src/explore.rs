@@ -54,14 +54,15 @@ fn no_custom(_: &Program, _: &Ctx<LoomRuntime>) -> bool {
     false
 }
 
-/// Runs one schedule that follows `choices`, recording what it did.
-pub(crate) fn replay(scenario: &Scenario, choices: Vec<Choice>) -> Found {
+/// Runs one schedule that follows `choices`, recording what it did
+/// (and, with `trace`, every call).
+pub(crate) fn replay(scenario: &Scenario, choices: Vec<Choice>, trace: bool) -> Found {
     let log: Log = Arc::default();
     let out: Arc<Mutex<Option<Execution>>> = Arc::default();
     let (s, o) = (Arc::new(scenario.clone()), out.clone());
     let scheduler = Recording::new(Guided::new(choices), log.clone(), Arc::default());
     Runner::new(scheduler, Config::new()).run(move || {
-        *o.lock().unwrap() = Some(execute::<ShuttleRuntime>(&s, run_custom));
+        *o.lock().unwrap() = Some(execute::<ShuttleRuntime>(&s, run_custom, trace));
     });
     let execution = out.lock().unwrap().take().expect("the schedule ran once");
     let schedule = log.lock().unwrap().clone();
@@ -79,23 +80,22 @@ fn shuttle_search(
 ) -> (usize, Option<Found>) {
     let log: Log = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let found: Arc<Mutex<Option<Found>>> = Arc::default();
+    let found: Arc<Mutex<Option<Execution>>> = Arc::default();
     let count = Arc::new(AtomicUsize::new(0));
     let s = Arc::new(scenario.clone());
-    let (log2, stop2, found2, count2) = (log.clone(), stop.clone(), found.clone(), count.clone());
+    let (stop2, found2, count2) = (stop.clone(), found.clone(), count.clone());
     let body = move || {
         count2.fetch_add(1, Ordering::Relaxed);
-        let execution = execute::<ShuttleRuntime>(&s, run_custom);
+        let execution = execute::<ShuttleRuntime>(&s, run_custom, false);
         if execution.violation.is_some() && !stop2.swap(true, Ordering::SeqCst) {
-            let schedule = log2.lock().unwrap().clone();
-            *found2.lock().unwrap() = Some(Found {
-                execution,
-                schedule,
-            });
+            *found2.lock().unwrap() = Some(execution);
         }
     };
-    Runner::new(Recording::new(scheduler, log, stop), Config::new()).run(body);
-    let found = found.lock().unwrap().take();
+    Runner::new(Recording::new(scheduler, log.clone(), stop), Config::new()).run(body);
+    let found = found.lock().unwrap().take().map(|execution| Found {
+        execution,
+        schedule: log.lock().unwrap().clone(),
+    });
     (count.load(Ordering::Relaxed), found)
 }
 
@@ -103,6 +103,15 @@ fn shuttle_search(
 /// first violation by unwinding out of loom with a [`Stop`] (through
 /// `resume_unwind`, which skips the panic hook: nothing is printed).
 fn loom_search(scenario: &Scenario, preemptions: usize) -> (usize, Option<Execution>) {
+    loom_run(scenario, preemptions, false)
+}
+
+/// As [`loom_search`], with every call traced.
+fn loom_search_traced(scenario: &Scenario, preemptions: usize) -> (usize, Option<Execution>) {
+    loom_run(scenario, preemptions, true)
+}
+
+fn loom_run(scenario: &Scenario, preemptions: usize, trace: bool) -> (usize, Option<Execution>) {
     let found: Arc<Mutex<Option<Execution>>> = Arc::default();
     let count = Arc::new(AtomicUsize::new(0));
     let s = Arc::new(scenario.clone());
@@ -112,7 +121,7 @@ fn loom_search(scenario: &Scenario, preemptions: usize) -> (usize, Option<Execut
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         builder.check(move || {
             count2.fetch_add(1, Ordering::Relaxed);
-            let execution = execute::<LoomRuntime>(&s, no_custom);
+            let execution = execute::<LoomRuntime>(&s, no_custom, trace);
             if execution.violation.is_some() {
                 *found2.lock().unwrap() = Some(execution);
                 std::panic::resume_unwind(Box::new(Stop));
@@ -177,7 +186,7 @@ impl Scenario {
                 }
             }
             Strategy::Replay(text) => {
-                let found = replay(self, decode(text)?);
+                let found = replay(self, decode(text)?, false);
                 let violated = found.execution.violation.is_some();
                 (1, violated.then_some(found))
             }
@@ -191,8 +200,13 @@ impl Scenario {
                 }
                 let (n, found) = loom_search(self, *preemptions);
                 let elapsed = start.elapsed();
-                let counterexample = found
-                    .map(|execution| Counterexample::new(self, execution, None, Duration::ZERO));
+                // Loom explores in a fixed order: the same bound finds the
+                // same execution first, this time traced.
+                let counterexample = found.map(|_| {
+                    let (_, traced) = loom_search_traced(self, *preemptions);
+                    let execution = traced.expect("loom finds the same violation again");
+                    Counterexample::new(self, execution, None, Duration::ZERO)
+                });
                 return Ok(Report::new(self, &strategy, n, elapsed, counterexample));
             }
         };
@@ -204,10 +218,11 @@ impl Scenario {
             } else {
                 shrink(self, found)
             };
+            let shown = replay(self, small.schedule.choices(), true);
             Counterexample::new(
                 self,
-                small.execution,
-                Some(small.schedule),
+                shown.execution,
+                Some(shown.schedule),
                 shrink_start.elapsed(),
             )
         });

@@ -177,10 +177,14 @@ impl Scenario {
         self
     }
 
-    pub(crate) fn sim_config(&self) -> SimConfig {
+    /// The simulation's configuration; `trace` only for executions that
+    /// will be shown (searching runs untraced, several times faster, and
+    /// the one execution reported is replayed with its trace).
+    pub(crate) fn sim_config(&self, trace: bool) -> SimConfig {
         SimConfig {
             torn_write_size: self.torn_write_size,
             profile: self.profile,
+            trace,
             ..SimConfig::default()
         }
     }

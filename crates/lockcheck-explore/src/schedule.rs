@@ -132,29 +132,40 @@ pub fn decode(text: &str) -> Result<Vec<Choice>, ScheduleError> {
     Ok(out)
 }
 
-/// The decision log a [`Recording`] scheduler fills, readable from the test.
+/// Where a [`Recording`] scheduler hands over the decisions of the last
+/// execution it ran, once the search ends.
 pub type Log = Arc<Mutex<Schedule>>;
 
-/// Wraps a shuttle scheduler, logging each execution's decisions, and
-/// stops exploring once told to.
+/// Wraps a shuttle scheduler, keeping the current execution's decisions,
+/// and stops exploring once told to. When the search ends (told to stop,
+/// or the wrapped scheduler is done), the last execution's decisions go to
+/// the log: the test body sets `stop` when an execution fails, so that
+/// execution's schedule is what the log then holds.
 pub struct Recording<S> {
     /// Not dropped when the search stops early: shuttle's random scheduler
     /// prints a "failing seed" notice when dropped mid-search, which
     /// would point users at the wrong replay mechanism.
     inner: std::mem::ManuallyDrop<S>,
+    current: Schedule,
     log: Log,
     stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl<S> Recording<S> {
-    /// Wraps `inner`; decisions go to `log`; no new execution starts once
-    /// `stop` is set.
+    /// Wraps `inner`; the last execution's decisions go to `log`; no new
+    /// execution starts once `stop` is set.
     pub fn new(inner: S, log: Log, stop: Arc<std::sync::atomic::AtomicBool>) -> Recording<S> {
         Recording {
             inner: std::mem::ManuallyDrop::new(inner),
+            current: Schedule::default(),
             log,
             stop,
         }
+    }
+
+    fn hand_over(&mut self) {
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        *log = std::mem::take(&mut self.current);
     }
 }
 
@@ -168,17 +179,17 @@ impl<S> Drop for Recording<S> {
     }
 }
 
-fn lock(log: &Log) -> std::sync::MutexGuard<'_, Schedule> {
-    log.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 impl<S: Scheduler> Scheduler for Recording<S> {
     fn new_execution(&mut self) -> Option<ShuttleSchedule> {
         if self.stop.load(std::sync::atomic::Ordering::SeqCst) {
+            self.hand_over();
             return None;
         }
-        let next = self.inner.new_execution()?;
-        lock(&self.log).decisions.clear();
+        let Some(next) = self.inner.new_execution() else {
+            self.hand_over();
+            return None;
+        };
+        self.current.decisions.clear();
         Some(next)
     }
 
@@ -190,7 +201,7 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     ) -> Option<TaskId> {
         let chosen = self.inner.next_task(runnable, current, is_yielding)?;
         let stay = current.filter(|c| !is_yielding && runnable.iter().any(|t| t.id() == *c));
-        lock(&self.log).decisions.push(Decision {
+        self.current.decisions.push(Decision {
             choice: Choice::Task(chosen.into()),
             preempted: stay.is_some_and(|s| s != chosen),
             stay: stay.map(Into::into),
@@ -199,7 +210,7 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     }
 
     fn next_u64(&mut self) -> u64 {
-        lock(&self.log).decisions.push(Decision {
+        self.current.decisions.push(Decision {
             choice: Choice::Random,
             preempted: false,
             stay: None,

@@ -24,7 +24,7 @@ fn size(found: &Found) -> (usize, u64) {
         .violation
         .as_ref()
         .and_then(|v| v.step)
-        .unwrap_or(found.execution.trace.len() as u64);
+        .unwrap_or(found.execution.steps);
     (found.schedule.preemptions(), steps)
 }
 
@@ -83,7 +83,7 @@ pub(crate) fn shrink(scenario: &Scenario, mut best: Found) -> Found {
                 break 'improve;
             }
             tries += 1;
-            let found = replay(scenario, candidate);
+            let found = replay(scenario, candidate, false);
             let same = found
                 .execution
                 .violation
