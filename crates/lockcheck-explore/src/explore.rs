@@ -12,6 +12,7 @@ use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler}
 use shuttle::{Config, Runner};
 
 use crate::ctx::Ctx;
+use crate::quiet::quietly;
 use crate::report::{Counterexample, Report};
 use crate::run::{Execution, execute};
 use crate::scenario::{Program, Scenario};
@@ -61,8 +62,10 @@ pub(crate) fn replay(scenario: &Scenario, choices: Vec<Choice>, trace: bool) -> 
     let out: Arc<Mutex<Option<Execution>>> = Arc::default();
     let (s, o) = (Arc::new(scenario.clone()), out.clone());
     let scheduler = Recording::new(Guided::new(choices), log.clone(), Arc::default());
-    Runner::new(scheduler, Config::new()).run(move || {
-        *o.lock().unwrap() = Some(execute::<ShuttleRuntime>(&s, run_custom, trace));
+    quietly(|| {
+        Runner::new(scheduler, Config::new()).run(move || {
+            *o.lock().unwrap() = Some(execute::<ShuttleRuntime>(&s, run_custom, trace));
+        })
     });
     let execution = out.lock().unwrap().take().expect("the schedule ran once");
     let schedule = log.lock().unwrap().clone();
@@ -91,7 +94,7 @@ fn shuttle_search(
             *found2.lock().unwrap() = Some(execution);
         }
     };
-    Runner::new(Recording::new(scheduler, log.clone(), stop), Config::new()).run(body);
+    quietly(|| Runner::new(Recording::new(scheduler, log.clone(), stop), Config::new()).run(body));
     let found = found.lock().unwrap().take().map(|execution| Found {
         execution,
         schedule: log.lock().unwrap().clone(),
@@ -118,16 +121,18 @@ fn loom_run(scenario: &Scenario, preemptions: usize, trace: bool) -> (usize, Opt
     let (found2, count2) = (found.clone(), count.clone());
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(preemptions);
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        builder.check(move || {
-            count2.fetch_add(1, Ordering::Relaxed);
-            let execution = execute::<LoomRuntime>(&s, no_custom, trace);
-            if execution.violation.is_some() {
-                *found2.lock().unwrap() = Some(execution);
-                std::panic::resume_unwind(Box::new(Stop));
-            }
-        })
-    }));
+    let outcome = quietly(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            builder.check(move || {
+                count2.fetch_add(1, Ordering::Relaxed);
+                let execution = execute::<LoomRuntime>(&s, no_custom, trace);
+                if execution.violation.is_some() {
+                    *found2.lock().unwrap() = Some(execution);
+                    std::panic::resume_unwind(Box::new(Stop));
+                }
+            })
+        }))
+    });
     let found = found.lock().unwrap().take();
     if let Err(panic) = outcome
         && found.is_none()

@@ -2,7 +2,76 @@
 //! scheduler, watch every step with monitors, and report the first
 //! violation as a small, replayable counterexample.
 //!
-//! TODO tutorial
+//! # Tutorial
+//!
+//! Write your lock code against the `Fs` trait, run it as processes of a
+//! [`Scenario`], and tell the monitors when a process believes it holds
+//! the lock ([`Ctx::enter`], [`Ctx::exit`]). Here each worker takes a lock
+//! file with `O_EXCL`, then "refreshes" it by deleting and rewriting it:
+//!
+//! ```
+//! use lockcheck_explore::{Ctx, Property, Scenario, Strategy};
+//! use lockcheck_fs::sync::ShuttleRuntime;
+//! use lockcheck_fs::{Fs, OpenOptions};
+//!
+//! fn worker(cx: &Ctx<ShuttleRuntime>) {
+//!     let p = cx.proc();
+//!     let me = format!("p{}", cx.pid());
+//!     let Ok(fd) = p.open("lock", OpenOptions::new().write(true).create_new(true)) else {
+//!         return; // Somebody holds it.
+//!     };
+//!     p.write_all(fd, me.as_bytes()).unwrap();
+//!     p.close(fd).unwrap();
+//!     cx.enter();
+//!     p.unlink("lock").unwrap(); // refresh, the seed-004 way
+//!     p.write_file("lock", me.as_bytes()).unwrap();
+//!     cx.exit();
+//!     p.unlink("lock").unwrap();
+//! }
+//!
+//! let scenario = Scenario::new("my lock")
+//!     .process(worker)
+//!     .process(worker)
+//!     .check(Property::MutualExclusion);
+//! // In a test, `lockcheck_explore::model(scenario)` explores with the
+//! // default budget and panics with the counterexample. Here: a fixed,
+//! // small strategy, and the report printed.
+//! let report = scenario.explore_exactly(Strategy::Random { seed: 1, iterations: 1000 })?;
+//! let counterexample = report.counterexample.expect("the race is found");
+//! assert_eq!(counterexample.to_string(), "\
+//! my lock: mutual-exclusion violated after step 6: process 1 (p101) entered its critical section while process 0 (p100) was inside its own
+//! timeline (step, [process:pid] call = result), 1 preemption(s):
+//!     0  [0:p100] open(\"lock\", O_WRONLY|O_CREAT|O_EXCL) = fd3
+//!     1  [0:p100] write(fd3, \"p100\") = 4
+//!     2  [0:p100] close(fd3) = 0
+//!     3  [0:p100] unlink(\"lock\") = 0
+//!     4      [1:p101] open(\"lock\", O_WRONLY|O_CREAT|O_EXCL) = fd3
+//!     5      [1:p101] write(fd3, \"p101\") = 4
+//!     6      [1:p101] close(fd3) = 0
+//! schedule: v1:a18b19a16
+//! replay: LOCKCHECK_REPLAY=v1:a18b19a16 cargo test");
+//! # Ok::<(), lockcheck_explore::ExploreError>(())
+//! ```
+//!
+//! The schedule string replays that execution exactly:
+//! `Strategy::Replay("v1:a18b19a16".into())`, or the environment variable
+//! `LOCKCHECK_REPLAY` in front of the test command, as printed. Process 1
+//! got in while process 0 had deleted the lock file to rewrite it.
+//!
+//! # What else
+//!
+//! - The reference protocols run as programs of [`Op`]s:
+//!   `Scenario::protocol(name, Protocol::lockfile(Refresh::UnlinkThenWrite))`
+//!   with `.ops([Op::Acquire, Op::Critical, Op::Release])` per process;
+//!   such scenarios also run under loom ([`Strategy::Loom`]).
+//! - [`Fault`]s: a crash or a pause of a process at a moment the explorer
+//!   chooses, clock skew; [`Property::DurableAfterPowerLoss`] checks every
+//!   state a power loss could leave.
+//! - [`Property`] lists the monitors; some run after every step (through
+//!   `SimFs::observe`), some at the end.
+//! - Strategies take seeds and budgets from code, overridden by
+//!   `LOCKCHECK_SEED`, `LOCKCHECK_ITERATIONS`, `LOCKCHECK_PREEMPTIONS` and
+//!   `LOCKCHECK_REPLAY` ([`Knobs`]).
 
 mod config;
 mod ctx;
@@ -10,6 +79,7 @@ mod explore;
 mod ghost;
 mod program;
 mod property;
+mod quiet;
 mod report;
 mod run;
 mod scenario;
@@ -28,3 +98,23 @@ pub use report::{Counterexample, Report};
 pub use run::{Execution, Threads};
 pub use scenario::{Body, Fault, Program, Scenario};
 pub use strategy::Strategy;
+
+/// Explores `scenario` with the default strategy (10,000 random then
+/// 10,000 PCT schedules from seed 0; the `LOCKCHECK_*` variables
+/// override) and panics with the shrunk counterexample if a property
+/// fails: lockcheck's `loom::model`. Returns the report otherwise.
+///
+/// # Panics
+///
+/// On a violation, and when an environment knob does not parse (the
+/// message names the variable and what it expects).
+#[track_caller]
+pub fn model(scenario: Scenario) -> Report {
+    let strategy = Strategy::from_knobs(Knobs::default());
+    let report = match scenario.explore(strategy) {
+        Ok(report) => report,
+        Err(e) => panic!("lockcheck: {e}"),
+    };
+    report.assert_safe();
+    report
+}
