@@ -32,6 +32,9 @@ pub enum ExploreError {
     /// Loom runs programs of protocol operations only.
     #[error("loom explores programs of protocol operations only; process {0} runs a closure")]
     LoomNeedsOps(usize),
+    /// One schedule gave two different traces.
+    #[error(transparent)]
+    Nondeterministic(#[from] crate::determinism::Nondeterminism),
     /// A scenario without processes.
     #[error("the scenario has no processes")]
     NoProcesses,

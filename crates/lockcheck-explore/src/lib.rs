@@ -75,6 +75,7 @@
 
 mod config;
 mod ctx;
+mod determinism;
 mod explore;
 mod ghost;
 mod program;
@@ -89,6 +90,7 @@ mod strategy;
 
 pub use config::{ITERATIONS_VAR, KnobError, Knobs, PREEMPTIONS_VAR, REPLAY_VAR, SEED_VAR};
 pub use ctx::Ctx;
+pub use determinism::Nondeterminism;
 pub use explore::ExploreError;
 pub use program::{
     COUNTER, FLOCK_DIR, FLOCK_KEY, LOCK_NAME, Op, POOL_DIR, Protocol, REGISTRY, TASKBOARD,
