@@ -19,10 +19,13 @@
 //! Run with `cargo bench -p lockcheck-explore --bench explore`.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lockcheck_explore::{Fault, Op, Property, Protocol, REGISTRY, Scenario, Strategy};
+use lockcheck_explore::workloads::{
+    board, flock_lockers, paused_holder, refresh_race, registry_adders,
+};
+use lockcheck_explore::{Property, REGISTRY, Scenario, Strategy};
 use lockcheck_fs::{Fs, OpenOptions};
 use lockcheck_protocols::flock_lock::Release;
 use lockcheck_protocols::lockfile::Refresh;
@@ -37,55 +40,6 @@ fn search(seed: u64) -> Strategy {
     }
 }
 
-fn refresh_race(variant: Refresh) -> Scenario {
-    Scenario::protocol(variant.name(), Protocol::lockfile(variant))
-        .before(0, [Op::Acquire])
-        .ops([Op::Critical, Op::Refresh, Op::Critical, Op::Release])
-        .ops([Op::Acquire, Op::Critical, Op::Release])
-        .only([Property::MutualExclusion])
-}
-
-fn paused(variant: Refresh) -> Scenario {
-    let protocol = Protocol::LockFile {
-        variant,
-        stale_after: Duration::from_secs(10),
-        tries: 30,
-        retry_delay: Duration::from_secs(1),
-    };
-    Scenario::protocol(variant.name(), protocol)
-        .before(0, [Op::Acquire])
-        .ops([Op::Critical, Op::Refresh, Op::Critical, Op::Release])
-        .ops([Op::Acquire, Op::Critical, Op::Release])
-        .fault(Fault::Pause {
-            process: 0,
-            duration: Duration::from_secs(15),
-        })
-}
-
-fn flock3(release: Release) -> Scenario {
-    let section = [Op::Acquire, Op::Critical, Op::Release];
-    Scenario::protocol(release.name(), Protocol::flock(release))
-        .ops(section.clone())
-        .ops(section.clone())
-        .ops(section)
-}
-
-fn adders(method: WriteMethod) -> Scenario {
-    Scenario::protocol(method.name(), Protocol::Registry { method })
-        .ops([Op::AddAgent("a".into())])
-        .ops([Op::AddAgent("b".into())])
-}
-
-fn board(scope: LockScope) -> Scenario {
-    let assign = |task: &str, agent: &str| Op::Assign {
-        task: task.into(),
-        agent: agent.into(),
-    };
-    Scenario::protocol(scope.name(), Protocol::TaskBoard { scope })
-        .ops([assign("t1", "a")])
-        .ops([assign("t2", "b")])
-}
-
 /// The seeded bugs: name, scenario.
 fn bugs() -> Vec<(&'static str, Scenario)> {
     vec![
@@ -95,22 +49,25 @@ fn bugs() -> Vec<(&'static str, Scenario)> {
         ),
         (
             "lockfile_temp_replace_paused",
-            paused(Refresh::WriteTempThenReplace).only([Property::MutualExclusion]),
+            paused_holder(Refresh::WriteTempThenReplace).only([Property::MutualExclusion]),
         ),
         (
             "flock_unlink_on_release_3",
-            flock3(Release::UnlinkOnRelease).only([Property::MutualExclusion]),
+            flock_lockers(Release::UnlinkOnRelease, 3).only([Property::MutualExclusion]),
         ),
         (
             "registry_in_place_torn",
-            adders(WriteMethod::InPlace)
+            registry_adders(WriteMethod::InPlace)
                 .torn_writes(32)
                 .only([Property::JsonParses {
                     path: REGISTRY.into(),
                     allow_empty: false,
                 }]),
         ),
-        ("registry_unlocked_lost_add", adders(WriteMethod::Unlocked)),
+        (
+            "registry_unlocked_lost_add",
+            registry_adders(WriteMethod::Unlocked),
+        ),
         ("taskboard_task_lock", board(LockScope::TaskLock)),
     ]
 }
@@ -124,12 +81,12 @@ fn fixed() -> Vec<(&'static str, Scenario)> {
         ),
         (
             "lockfile_fenced_paused",
-            paused(Refresh::Fenced).only([Property::NoLostUpdates]),
+            paused_holder(Refresh::Fenced).only([Property::NoLostUpdates]),
         ),
-        ("flock_keep_file_3", flock3(Release::KeepFile)),
+        ("flock_keep_file_3", flock_lockers(Release::KeepFile, 3)),
         (
             "registry_replace",
-            adders(WriteMethod::Replace).torn_writes(32),
+            registry_adders(WriteMethod::Replace).torn_writes(32),
         ),
     ]
 }

@@ -87,6 +87,7 @@ mod scenario;
 pub mod schedule;
 mod shrink;
 mod strategy;
+pub mod workloads;
 
 pub use config::{ITERATIONS_VAR, KnobError, Knobs, PREEMPTIONS_VAR, REPLAY_VAR, SEED_VAR};
 pub use ctx::Ctx;

@@ -33,6 +33,17 @@ pub struct Decision {
     pub stay: Option<usize>,
 }
 
+impl Decision {
+    /// Running `chosen` where `stay` (if any) would not have preempted.
+    fn task(chosen: TaskId, stay: Option<TaskId>) -> Decision {
+        Decision {
+            choice: Choice::Task(chosen.into()),
+            preempted: stay.is_some_and(|s| s != chosen),
+            stay: stay.map(Into::into),
+        }
+    }
+}
+
 /// The decisions of one execution, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Schedule {
@@ -201,11 +212,7 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     ) -> Option<TaskId> {
         let chosen = self.inner.next_task(runnable, current, is_yielding)?;
         let stay = current.filter(|c| !is_yielding && runnable.iter().any(|t| t.id() == *c));
-        self.current.decisions.push(Decision {
-            choice: Choice::Task(chosen.into()),
-            preempted: stay.is_some_and(|s| s != chosen),
-            stay: stay.map(Into::into),
-        });
+        self.current.decisions.push(Decision::task(chosen, stay));
         Some(chosen)
     }
 

@@ -61,75 +61,73 @@ impl Strategy {
     /// This strategy with the environment's knobs (seed, iterations,
     /// preemptions, replay) in place of its own, where set.
     pub fn with_env(self) -> Result<Strategy, crate::config::KnobError> {
-        let knobs = Knobs::default();
-        let env = |k: Knobs| k.with_env();
         if let Some(schedule) = crate::config::replay_from_env()? {
             return Ok(Strategy::Replay(schedule));
         }
-        Ok(match self {
-            Strategy::Random { seed, iterations } => {
-                let k = env(Knobs {
-                    seed,
-                    iterations,
-                    ..knobs
-                })?;
-                Strategy::Random {
-                    seed: k.seed,
-                    iterations: k.iterations,
-                }
-            }
+        match self.knobs() {
+            Some(knobs) => Ok(self.with_knobs(knobs.with_env()?)),
+            None => Ok(self),
+        }
+    }
+
+    /// The knobs this strategy uses (a PCT depth is preemptions + 1; a
+    /// DFS without limit has `usize::MAX` iterations); `None` for a replay.
+    fn knobs(&self) -> Option<Knobs> {
+        let d = Knobs::default();
+        Some(match *self {
+            Strategy::Random { seed, iterations } => Knobs {
+                seed,
+                iterations,
+                ..d
+            },
             Strategy::Pct {
                 seed,
                 depth,
                 iterations,
-            } => {
-                let k = env(Knobs {
-                    seed,
-                    iterations,
-                    preemptions: depth.saturating_sub(1),
-                })?;
-                Strategy::Pct {
-                    seed: k.seed,
-                    depth: k.preemptions + 1,
-                    iterations: k.iterations,
-                }
             }
-            Strategy::RandomThenPct {
+            | Strategy::RandomThenPct {
                 seed,
                 iterations,
                 depth,
-            } => {
-                let k = env(Knobs {
-                    seed,
-                    iterations,
-                    preemptions: depth.saturating_sub(1),
-                })?;
-                Strategy::RandomThenPct {
-                    seed: k.seed,
-                    iterations: k.iterations,
-                    depth: k.preemptions + 1,
-                }
-            }
-            Strategy::Dfs { max_iterations } => {
-                let k = env(Knobs {
-                    iterations: max_iterations.unwrap_or(usize::MAX),
-                    ..knobs
-                })?;
-                Strategy::Dfs {
-                    max_iterations: (k.iterations != usize::MAX).then_some(k.iterations),
-                }
-            }
-            Strategy::Loom { preemptions } => {
-                let k = env(Knobs {
-                    preemptions,
-                    ..knobs
-                })?;
-                Strategy::Loom {
-                    preemptions: k.preemptions,
-                }
-            }
-            Strategy::Replay(s) => Strategy::Replay(s),
+            } => Knobs {
+                seed,
+                iterations,
+                preemptions: depth.saturating_sub(1),
+            },
+            Strategy::Dfs { max_iterations } => Knobs {
+                iterations: max_iterations.unwrap_or(usize::MAX),
+                ..d
+            },
+            Strategy::Loom { preemptions } => Knobs { preemptions, ..d },
+            Strategy::Replay(_) => return None,
         })
+    }
+
+    /// This strategy with its knobs replaced by `k`.
+    fn with_knobs(self, k: Knobs) -> Strategy {
+        match self {
+            Strategy::Random { .. } => Strategy::Random {
+                seed: k.seed,
+                iterations: k.iterations,
+            },
+            Strategy::Pct { .. } => Strategy::Pct {
+                seed: k.seed,
+                depth: k.preemptions + 1,
+                iterations: k.iterations,
+            },
+            Strategy::RandomThenPct { .. } => Strategy::RandomThenPct {
+                seed: k.seed,
+                iterations: k.iterations,
+                depth: k.preemptions + 1,
+            },
+            Strategy::Dfs { .. } => Strategy::Dfs {
+                max_iterations: (k.iterations != usize::MAX).then_some(k.iterations),
+            },
+            Strategy::Loom { .. } => Strategy::Loom {
+                preemptions: k.preemptions,
+            },
+            replay @ Strategy::Replay(_) => replay,
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Seed 001's task claiming, explored, with crashes.
 
-use lockcheck_explore::{Fault, Op, Property, Protocol, Scenario, Strategy};
+use lockcheck_explore::workloads::claimers;
+use lockcheck_explore::{Fault, Property, Strategy};
 use lockcheck_protocols::claim::ClaimVariant;
 
 fn budget() -> Strategy {
@@ -11,37 +12,23 @@ fn budget() -> Strategy {
     }
 }
 
-/// Three agents claim the same task; process 0 may be killed at any
-/// moment.
-fn three_claimers(variant: ClaimVariant) -> Scenario {
-    let claim = || [Op::Claim("t1".into())];
-    Scenario::protocol(variant.name(), Protocol::Claim { variant })
-        .ops(claim())
-        .ops(claim())
-        .ops(claim())
-}
-
 #[test]
 fn locked_claim_gives_a_task_to_one_agent_only() {
-    let report = three_claimers(ClaimVariant::Locked)
-        .explore(budget())
-        .unwrap();
+    let report = claimers(ClaimVariant::Locked).explore(budget()).unwrap();
     println!("{report}");
     report.assert_safe();
 }
 
 #[test]
 fn claim_by_rename_gives_a_task_to_one_agent_only() {
-    let report = three_claimers(ClaimVariant::ByRename)
-        .explore(budget())
-        .unwrap();
+    let report = claimers(ClaimVariant::ByRename).explore(budget()).unwrap();
     println!("{report}");
     report.assert_safe();
 }
 
 #[test]
 fn locked_claim_killed_midway_never_gives_the_task_twice() {
-    let report = three_claimers(ClaimVariant::Locked)
+    let report = claimers(ClaimVariant::Locked)
         .fault(Fault::Crash { process: 0 })
         .only([Property::ClaimedOnce])
         .explore(budget())
@@ -53,7 +40,7 @@ fn locked_claim_killed_midway_never_gives_the_task_twice() {
 #[test]
 fn either_claim_killed_midway_leaves_its_temp_file_behind() {
     for variant in ClaimVariant::ALL {
-        let report = three_claimers(variant)
+        let report = claimers(variant)
             .fault(Fault::Crash { process: 0 })
             .only([Property::NoTempFiles])
             .explore(budget())
@@ -66,7 +53,7 @@ fn either_claim_killed_midway_leaves_its_temp_file_behind() {
 
 #[test]
 fn claim_by_rename_killed_midway_never_gives_the_task_twice() {
-    let report = three_claimers(ClaimVariant::ByRename)
+    let report = claimers(ClaimVariant::ByRename)
         .fault(Fault::Crash { process: 0 })
         .only([Property::ClaimedOnce])
         .explore(budget())

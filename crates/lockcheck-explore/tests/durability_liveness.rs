@@ -1,6 +1,7 @@
 //! The power-loss and liveness monitors on the seeds' protocols.
 
-use lockcheck_explore::{Op, Property, Protocol, REGISTRY, Scenario, Strategy};
+use lockcheck_explore::workloads::{flock_lockers, registry_adders};
+use lockcheck_explore::{Property, REGISTRY, Scenario, Strategy};
 use lockcheck_fs::Profile;
 use lockcheck_protocols::flock_lock::Release;
 use lockcheck_protocols::registry::WriteMethod;
@@ -20,9 +21,7 @@ fn durable() -> Property {
 }
 
 fn adders(method: WriteMethod, profile: Profile) -> Scenario {
-    Scenario::protocol(method.name(), Protocol::Registry { method })
-        .ops([Op::AddAgent("a".into())])
-        .ops([Op::AddAgent("b".into())])
+    registry_adders(method)
         .power_loss_profile(profile)
         .only([durable()])
 }
@@ -59,11 +58,7 @@ fn unlocked_registry_without_fsync_loses_acknowledged_adds_in_a_power_loss() {
 
 #[test]
 fn a_free_flock_lock_is_taken_within_a_few_steps() {
-    let section = [Op::Acquire, Op::Critical, Op::Release];
-    let report = Scenario::protocol("keep-file", Protocol::flock(Release::KeepFile))
-        .ops(section.clone())
-        .ops(section.clone())
-        .ops(section)
+    let report = flock_lockers(Release::KeepFile, 3)
         .only([Property::BoundedLiveness { steps: 12 }])
         .explore(budget())
         .unwrap();
@@ -73,10 +68,7 @@ fn a_free_flock_lock_is_taken_within_a_few_steps() {
 
 #[test]
 fn bounded_liveness_fails_when_the_bound_is_shorter_than_an_acquisition() {
-    let section = [Op::Acquire, Op::Critical, Op::Release];
-    let report = Scenario::protocol("keep-file", Protocol::flock(Release::KeepFile))
-        .ops(section.clone())
-        .ops(section)
+    let report = flock_lockers(Release::KeepFile, 2)
         .only([Property::BoundedLiveness { steps: 1 }])
         .explore(budget())
         .unwrap();

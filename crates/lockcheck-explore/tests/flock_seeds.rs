@@ -3,16 +3,9 @@
 //! re-checking after locking that the locked inode is still the one at the
 //! path, does not.
 
-use lockcheck_explore::{Op, Property, Protocol, Scenario, Strategy};
+use lockcheck_explore::workloads::flock_lockers;
+use lockcheck_explore::{Property, Strategy};
 use lockcheck_protocols::flock_lock::Release;
-
-fn three_lockers(release: Release) -> Scenario {
-    let section = [Op::Acquire, Op::Critical, Op::Release];
-    Scenario::protocol(release.name(), Protocol::flock(release))
-        .ops(section.clone())
-        .ops(section.clone())
-        .ops(section)
-}
 
 fn budget() -> Strategy {
     Strategy::RandomThenPct {
@@ -24,7 +17,7 @@ fn budget() -> Strategy {
 
 #[test]
 fn flock_with_unlink_on_release_lets_two_of_three_processes_hold_the_lock() {
-    let report = three_lockers(Release::UnlinkOnRelease)
+    let report = flock_lockers(Release::UnlinkOnRelease, 3)
         .only([Property::MutualExclusion, Property::NoLostUpdates])
         .explore(budget())
         .unwrap();
@@ -32,19 +25,12 @@ fn flock_with_unlink_on_release_lets_two_of_three_processes_hold_the_lock() {
     report.assert_violates("mutual-exclusion");
 }
 
-fn two_lockers(release: Release) -> Scenario {
-    let section = [Op::Acquire, Op::Critical, Op::Release];
-    Scenario::protocol(release.name(), Protocol::flock(release))
-        .ops(section.clone())
-        .ops(section)
-}
-
 #[test]
 fn flock_with_unlink_on_release_leaves_a_waiter_holding_a_lock_on_a_deleted_file() {
     // With two processes the second can open the file, then wait, and get
     // the lock after the first unlinked it: it holds a lock on a file
     // nobody else can open.
-    let report = two_lockers(Release::UnlinkOnRelease)
+    let report = flock_lockers(Release::UnlinkOnRelease, 2)
         .explore(budget())
         .unwrap();
     let c = report.assert_violates("lock-file-present");
@@ -56,7 +42,7 @@ fn flock_with_unlink_on_release_keeps_mutual_exclusion_with_two_processes_up_to_
 {
     // Two owners need a third process: one that opens the path after the
     // unlink, while the second holds the old inode.
-    let report = two_lockers(Release::UnlinkOnRelease)
+    let report = flock_lockers(Release::UnlinkOnRelease, 2)
         .only([Property::MutualExclusion, Property::NoLostUpdates])
         .explore_exactly(Strategy::Loom { preemptions: 3 })
         .unwrap();
@@ -66,7 +52,9 @@ fn flock_with_unlink_on_release_keeps_mutual_exclusion_with_two_processes_up_to_
 
 #[test]
 fn flock_keeping_the_file_keeps_one_holder() {
-    let report = three_lockers(Release::KeepFile).explore(budget()).unwrap();
+    let report = flock_lockers(Release::KeepFile, 3)
+        .explore(budget())
+        .unwrap();
     println!("{report}");
     report.assert_safe();
     assert_eq!(report.schedules, 20_000);
@@ -74,7 +62,7 @@ fn flock_keeping_the_file_keeps_one_holder() {
 
 #[test]
 fn flock_unlink_with_recheck_keeps_one_holder() {
-    let report = three_lockers(Release::UnlinkWithRecheck)
+    let report = flock_lockers(Release::UnlinkWithRecheck, 3)
         .explore(budget())
         .unwrap();
     println!("{report}");
@@ -83,7 +71,7 @@ fn flock_unlink_with_recheck_keeps_one_holder() {
 
 #[test]
 fn loom_verifies_flock_unlink_with_recheck_for_two_processes() {
-    let report = two_lockers(Release::UnlinkWithRecheck)
+    let report = flock_lockers(Release::UnlinkWithRecheck, 2)
         .explore_exactly(Strategy::Loom { preemptions: 3 })
         .unwrap();
     println!("{report}");

@@ -1,19 +1,8 @@
 //! Seed 004's lock refresh, explored.
 
-use std::time::Duration;
-
-use lockcheck_explore::{Fault, Op, Property, Protocol, Scenario, Strategy};
+use lockcheck_explore::workloads::{free_start, paused_holder, refresh_race};
+use lockcheck_explore::{Property, Strategy};
 use lockcheck_protocols::lockfile::Refresh;
-
-/// Process 0 holds the lock when process 1 starts (the seed's setting:
-/// its race is between refresh and acquisition), refreshes it between two
-/// critical sections and releases it; process 1 tries once to take it.
-fn holder_and_contender(variant: Refresh) -> Scenario {
-    Scenario::protocol(variant.name(), Protocol::lockfile(variant))
-        .before(0, [Op::Acquire])
-        .ops([Op::Critical, Op::Refresh, Op::Critical, Op::Release])
-        .ops([Op::Acquire, Op::Critical, Op::Release])
-}
 
 fn budget() -> Strategy {
     Strategy::RandomThenPct {
@@ -25,7 +14,7 @@ fn budget() -> Strategy {
 
 #[test]
 fn unlink_then_write_refresh_lets_two_owners_hold_the_lock() {
-    let scenario = holder_and_contender(Refresh::UnlinkThenWrite)
+    let scenario = refresh_race(Refresh::UnlinkThenWrite)
         .only([Property::MutualExclusion, Property::NoLostUpdates]);
     let report = scenario.explore(budget()).unwrap();
     println!("{report}");
@@ -34,32 +23,12 @@ fn unlink_then_write_refresh_lets_two_owners_hold_the_lock() {
 
 #[test]
 fn write_temp_then_replace_refresh_keeps_one_owner_without_pauses() {
-    let report = holder_and_contender(Refresh::WriteTempThenReplace)
+    let report = refresh_race(Refresh::WriteTempThenReplace)
         .explore(budget())
         .unwrap();
     println!("{report}");
     report.assert_safe();
     assert_eq!(report.schedules, 20_000);
-}
-
-/// As [`holder_and_contender`], but the holder can be paused for longer
-/// than the lease (10 s) at a moment the explorer picks, and the contender
-/// keeps trying for 30 s (once a second), so it can see the lock go stale.
-fn paused_holder(variant: Refresh) -> Scenario {
-    let protocol = Protocol::LockFile {
-        variant,
-        stale_after: Duration::from_secs(10),
-        tries: 30,
-        retry_delay: Duration::from_secs(1),
-    };
-    Scenario::protocol(variant.name(), protocol)
-        .before(0, [Op::Acquire])
-        .ops([Op::Critical, Op::Refresh, Op::Critical, Op::Release])
-        .ops([Op::Acquire, Op::Critical, Op::Release])
-        .fault(Fault::Pause {
-            process: 0,
-            duration: Duration::from_secs(15),
-        })
 }
 
 #[test]
@@ -106,7 +75,7 @@ fn fenced_refresh_still_lets_two_processes_believe_they_hold_the_lock() {
 
 #[test]
 fn unlink_then_write_leaves_the_held_lock_file_missing_during_refresh() {
-    let report = holder_and_contender(Refresh::UnlinkThenWrite)
+    let report = refresh_race(Refresh::UnlinkThenWrite)
         .only([Property::LockFilePresent {
             path: "agent.lock".into(),
         }])
@@ -123,9 +92,7 @@ fn the_seeds_acquire_lets_two_owners_in_when_one_deletes_the_others_empty_new_fi
     // the seed treats an empty file as corrupt and deletes it. Both
     // refresh variants share that acquire.
     for variant in [Refresh::UnlinkThenWrite, Refresh::WriteTempThenReplace] {
-        let report = Scenario::protocol(variant.name(), Protocol::lockfile(variant))
-            .ops([Op::Acquire, Op::Critical, Op::Release])
-            .ops([Op::Acquire, Op::Critical, Op::Release])
+        let report = free_start(variant)
             .only([Property::MutualExclusion])
             .explore(budget())
             .unwrap();
@@ -141,17 +108,13 @@ fn the_seeds_acquire_lets_two_owners_in_when_one_deletes_the_others_empty_new_fi
 
 #[test]
 fn fenced_acquire_publishes_whole_records_so_two_free_starters_never_both_enter() {
-    let report = Scenario::protocol("fenced", Protocol::lockfile(Refresh::Fenced))
-        .ops([Op::Acquire, Op::Critical, Op::Release])
-        .ops([Op::Acquire, Op::Critical, Op::Release])
-        .explore(budget())
-        .unwrap();
+    let report = free_start(Refresh::Fenced).explore(budget()).unwrap();
     report.assert_safe();
 }
 
 #[test]
 fn a_found_schedule_replays_to_the_same_violation() {
-    let scenario = holder_and_contender(Refresh::UnlinkThenWrite)
+    let scenario = refresh_race(Refresh::UnlinkThenWrite)
         .only([Property::MutualExclusion, Property::NoLostUpdates]);
     let found = scenario.explore_exactly(budget()).unwrap();
     let c = found.assert_violates("mutual-exclusion");
@@ -168,7 +131,7 @@ fn a_found_schedule_replays_to_the_same_violation() {
 
 #[test]
 fn exploring_twice_gives_the_same_counterexample() {
-    let scenario = holder_and_contender(Refresh::UnlinkThenWrite)
+    let scenario = refresh_race(Refresh::UnlinkThenWrite)
         .only([Property::MutualExclusion, Property::NoLostUpdates]);
     let a = scenario.explore_exactly(budget()).unwrap();
     let b = scenario.explore_exactly(budget()).unwrap();
@@ -178,7 +141,7 @@ fn exploring_twice_gives_the_same_counterexample() {
 
 #[test]
 fn loom_finds_the_unlink_then_write_race_within_two_preemptions() {
-    let report = holder_and_contender(Refresh::UnlinkThenWrite)
+    let report = refresh_race(Refresh::UnlinkThenWrite)
         .only([Property::MutualExclusion])
         .explore_exactly(Strategy::Loom { preemptions: 2 })
         .unwrap();
@@ -187,7 +150,7 @@ fn loom_finds_the_unlink_then_write_race_within_two_preemptions() {
 
 #[test]
 fn loom_verifies_write_temp_then_replace_exhaustively_within_two_preemptions() {
-    let report = holder_and_contender(Refresh::WriteTempThenReplace)
+    let report = refresh_race(Refresh::WriteTempThenReplace)
         .explore_exactly(Strategy::Loom { preemptions: 2 })
         .unwrap();
     println!("{report}");

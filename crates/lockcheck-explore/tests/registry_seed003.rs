@@ -3,6 +3,7 @@
 //! truncate, leaves an unparsable registry; the replace-based rewrite
 //! does neither; the unlocked seed code loses adds.
 
+use lockcheck_explore::workloads::registry_adders;
 use lockcheck_explore::{Fault, Op, Property, Protocol, REGISTRY, Scenario, Strategy};
 use lockcheck_protocols::registry::WriteMethod;
 
@@ -31,13 +32,6 @@ fn invariants() -> Property {
     }
 }
 
-/// Two processes each add an agent.
-fn two_adders(method: WriteMethod) -> Scenario {
-    Scenario::protocol(method.name(), registry(method))
-        .ops([Op::AddAgent("a".into())])
-        .ops([Op::AddAgent("b".into())])
-}
-
 /// A registry of one running agent, written with wider indentation than
 /// the protocol writes (another tool wrote it), so the next rewrite is
 /// shorter than the file.
@@ -56,7 +50,7 @@ fn status_change(method: WriteMethod) -> Scenario {
 fn in_place_rewrite_shows_a_torn_registry_to_a_reader_that_takes_no_lock() {
     // Any step at which the file does not parse is one at which a reader
     // without the lock (the seed reads that way) would fail.
-    let report = two_adders(WriteMethod::InPlace)
+    let report = registry_adders(WriteMethod::InPlace)
         .torn_writes(32)
         .only([parses()])
         .explore(budget())
@@ -92,7 +86,7 @@ fn replace_rewrite_always_shows_a_whole_registry_even_when_killed() {
 
 #[test]
 fn replace_rewrite_keeps_every_acknowledged_add_with_torn_writes() {
-    let report = two_adders(WriteMethod::Replace)
+    let report = registry_adders(WriteMethod::Replace)
         .torn_writes(32)
         .explore(budget())
         .unwrap();
@@ -102,7 +96,7 @@ fn replace_rewrite_keeps_every_acknowledged_add_with_torn_writes() {
 
 #[test]
 fn unlocked_seed_code_loses_an_acknowledged_add() {
-    let report = two_adders(WriteMethod::Unlocked)
+    let report = registry_adders(WriteMethod::Unlocked)
         .only([invariants()])
         .explore(budget())
         .unwrap();

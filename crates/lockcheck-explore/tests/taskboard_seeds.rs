@@ -1,6 +1,7 @@
 //! Seeds 000 and 002's task board, explored: lock granularity (a lock per
 //! task guarding one shared board file) and lock order (task, then board).
 
+use lockcheck_explore::workloads::board;
 use lockcheck_explore::{Op, Protocol, Scenario, Strategy};
 use lockcheck_protocols::taskboard::LockScope;
 
@@ -24,15 +25,6 @@ fn set_status(task: &str, status: &str) -> Op {
         task: task.into(),
         status: status.into(),
     }
-}
-
-/// Two agents assign themselves different tasks, a third (seed 000's
-/// updater) moves one task on; the board is one JSON file.
-fn board(scope: LockScope) -> Scenario {
-    Scenario::protocol(scope.name(), Protocol::TaskBoard { scope })
-        .ops([assign("t1", "a")])
-        .ops([assign("t2", "b")])
-        .ops([set_status("t1", "in_progress")])
 }
 
 #[test]
