@@ -4,8 +4,11 @@
 //!
 //! This facade re-exports the workspace's crates: [`fs`], the file-system
 //! layer (the `Fs` trait, the real backend and the simulated POSIX file
-//! system), and [`protocols`], the seed systems' lock protocols, flawed and
-//! fixed.
+//! system); [`protocols`], the seed systems' lock protocols, flawed and
+//! fixed; [`explore`], scenarios explored under shuttle and loom with
+//! replayable counterexamples; and [`lincheck`], histories and the
+//! linearizability checker. [`model`] reads the model files that the
+//! `lockcheck` command runs, and [`cli`] is that command.
 //!
 //! ```
 //! use lockcheck::fs::{Errno, Fs, LockKind, OpenOptions, SimFs, Wait, errno_of};
@@ -26,5 +29,10 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+pub mod cli;
+pub mod model;
+
+pub use lockcheck_explore as explore;
 pub use lockcheck_fs as fs;
+pub use lockcheck_lincheck as lincheck;
 pub use lockcheck_protocols as protocols;

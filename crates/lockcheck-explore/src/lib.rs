@@ -81,6 +81,7 @@ mod ghost;
 mod program;
 mod property;
 mod quiet;
+mod replay_trace;
 mod report;
 mod run;
 mod scenario;
@@ -97,6 +98,7 @@ pub use program::{
     COUNTER, FLOCK_DIR, FLOCK_KEY, LOCK_NAME, Op, POOL_DIR, Protocol, REGISTRY, TASKBOARD,
 };
 pub use property::{Property, Violation};
+pub use replay_trace::Replayed;
 pub use report::{Counterexample, Report};
 pub use run::{Execution, Threads};
 pub use scenario::{Body, Fault, Program, Scenario};

@@ -1,0 +1,146 @@
+//! `lockcheck check`: explore every model, compare with its expectation.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::args::CheckArgs;
+use super::report::{CheckReport, ModelResult, millis};
+use super::{EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK};
+use crate::model::{self, Model};
+
+/// Loads every model under `paths`; all errors, or all models.
+pub fn load_all(paths: &[std::path::PathBuf]) -> Result<Vec<Model>, Vec<String>> {
+    let mut models = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match model::find(path) {
+            Ok(files) => {
+                for f in files {
+                    match model::load(&f) {
+                        Ok(m) => models.push(m),
+                        Err(e) => errors.push(e.to_string()),
+                    }
+                }
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(models)
+    } else {
+        Err(errors)
+    }
+}
+
+fn progress(n: usize, json: bool) -> ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} [{pos}/{len}] {elapsed} {wide_msg}")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+/// Runs `check`; returns the exit status.
+pub fn run(args: &CheckArgs) -> u8 {
+    let models = match load_all(&args.paths) {
+        Ok(models) => models,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            eprintln!(
+                "lockcheck: {} model file(s) could not be read",
+                errors.len()
+            );
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let start = Instant::now();
+    let bar = progress(models.len(), args.json);
+    let width = models.iter().map(|m| m.name.len()).max().unwrap_or(0);
+    let mut results = Vec::new();
+    for m in &models {
+        bar.set_message(format!("{} ({})", m.name, m.strategy));
+        let t = Instant::now();
+        let strategy = match m.strategy.clone().with_env() {
+            Ok(s) => s,
+            Err(e) => {
+                bar.finish_and_clear();
+                eprintln!("error: {e}");
+                return EXIT_BAD_INPUT;
+            }
+        };
+        let report = match m.scenario.explore_exactly(strategy.clone()) {
+            Ok(r) => r,
+            Err(e) => {
+                bar.finish_and_clear();
+                eprintln!("error: {}: {e}", m.file);
+                return EXIT_BAD_INPUT;
+            }
+        };
+        let result = ModelResult::new(
+            m,
+            strategy.to_string(),
+            report.schedules,
+            t.elapsed(),
+            report.counterexample,
+        );
+        if !args.json {
+            bar.suspend(|| {
+                println!("{}", result.line(width));
+                if let Some(text) = result.counterexample_text() {
+                    print!("{text}");
+                }
+            });
+        }
+        bar.inc(1);
+        results.push(result);
+    }
+    bar.finish_and_clear();
+    let matched = results.iter().filter(|r| r.matches).count();
+    let report = CheckReport {
+        total: results.len(),
+        matched,
+        mismatched: results.len() - matched,
+        elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
+        models: results,
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: cannot write the JSON report: {e}");
+                return EXIT_BAD_INPUT;
+            }
+        }
+    } else {
+        println!(
+            "{} model(s): {} as expected, {} not, in {}",
+            report.total,
+            report.matched,
+            report.mismatched,
+            millis(report.elapsed_ms)
+        );
+        for r in report.models.iter().filter(|r| !r.matches) {
+            println!(
+                "FAIL {} ({}): expected {}, found {}",
+                r.name,
+                r.file,
+                r.expected_text(),
+                r.verdict_text()
+            );
+        }
+    }
+    if report.mismatched == 0 {
+        EXIT_OK
+    } else {
+        EXIT_MISMATCH
+    }
+}

@@ -1,0 +1,5 @@
+//! The `lockcheck` command; see [`lockcheck::cli`].
+
+fn main() -> std::process::ExitCode {
+    lockcheck::cli::main()
+}
