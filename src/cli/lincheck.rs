@@ -11,6 +11,7 @@ use crate::lincheck::specs::{
     ClaimSpec, KvSpec, LeaseSpec, MutexSpec, RegisterSpec, RegistrySpec, TaskBoardSpec,
 };
 use crate::lincheck::{CheckOptions, History, Spec, Verdict, check_with, html};
+use clap::ValueEnum;
 use serde::de::DeserializeOwned;
 
 use super::args::{Format, LincheckArgs, SpecName};
@@ -25,7 +26,8 @@ fn bad(file: &str, e: &FormatError) -> String {
         .strip_prefix(&format!("line {line}, column {column}: "))
         .unwrap_or(&what)
         .to_string();
-    format!("{file}:{line}:{column}: {what}")
+    // serde_json counts the column before a line's first character as 0.
+    format!("{file}:{line}:{}: {what}", column.max(1))
 }
 
 /// The format of `path` holding `text`: by extension, then by its first
@@ -148,9 +150,13 @@ fn check(args: &LincheckArgs) -> Result<u8, String> {
         }
     };
     let wrong = |fits: &str| {
+        let name = |v: &dyn Fn() -> Option<clap::builder::PossibleValue>| {
+            v().map(|p| p.get_name().to_string()).unwrap_or_default()
+        };
         Err(format!(
-            "{file}: a {format:?} history cannot feed the {:?} spec: {fits}",
-            args.spec
+            "{file}: the {} spec cannot read {} histories: {fits}",
+            name(&|| args.spec.to_possible_value()),
+            name(&|| format.to_possible_value()),
         ))
     };
     match (format, args.spec) {

@@ -1,0 +1,189 @@
+//! The `lockcheck` command on the shipped models/, replay, lincheck and
+//! list, run as a user runs them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn lockcheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("LOCKCHECK_SEED")
+        .env_remove("LOCKCHECK_ITERATIONS")
+        .env_remove("LOCKCHECK_PREEMPTIONS")
+        .env_remove("LOCKCHECK_REPLAY")
+        .output()
+        .expect("the lockcheck binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn check_models_gives_every_model_its_expected_verdict_and_exits_0() {
+    let out = lockcheck(&["check", "models/", "--json"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("a JSON report");
+    let models = report["models"].as_array().unwrap();
+    assert!(models.len() >= 12, "{} models", models.len());
+    assert_eq!(report["mismatched"], 0);
+    let mut violations = 0;
+    for m in models {
+        assert_eq!(m["matches"], true, "{m}");
+        assert_eq!(m["verdict"], m["expected"], "{m}");
+        assert_eq!(m["property"], m["expected_property"], "{m}");
+        if m["verdict"] == "violation" {
+            violations += 1;
+            let c = &m["counterexample"];
+            assert!(!c["timeline"].as_array().unwrap().is_empty(), "{m}");
+            let replay = c["replay"].as_str().unwrap();
+            assert!(replay.starts_with("cargo run --release -- "), "{replay}");
+        }
+    }
+    assert!(violations >= 6 && models.len() - violations >= 6);
+}
+
+#[test]
+fn the_printed_replay_command_reproduces_the_violation() {
+    let model = "models/lockfile-unlink-then-write.toml";
+    let out = lockcheck(&["check", model]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("ok    lockfile-unlink-then-write"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("mutual-exclusion violated after step"),
+        "{stdout}"
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("replay: cargo run --release -- "))
+        .expect("a replay command");
+    let args: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(args[..2], ["replay", model]);
+    let replayed = lockcheck(&args);
+    let rstdout = text(&replayed.stdout);
+    assert_eq!(replayed.status.code(), Some(1), "{rstdout}");
+    let violation = stdout
+        .lines()
+        .find(|l| l.contains("mutual-exclusion violated"))
+        .unwrap()
+        .trim();
+    assert!(rstdout.contains(violation), "{violation}\n{rstdout}");
+    // Every step of the counterexample's timeline is in the replay's.
+    for l in stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && l.contains(":p"))
+    {
+        assert!(rstdout.contains(l.trim_start()), "{l}\n{rstdout}");
+    }
+}
+
+#[test]
+fn a_model_whose_verdict_differs_from_its_expectation_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wrong.toml");
+    std::fs::write(
+        &path,
+        "protocol = \"lockfile/unlink-then-write\"\nworkload = \"holder-and-contender\"\nexpect = \"safe\"\n[explore]\niterations = 2000\n",
+    )
+    .unwrap();
+    let out = lockcheck(&["check", path.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL  wrong"), "{stdout}");
+    assert!(
+        stdout.contains("1 model(s): 0 as expected, 1 not"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn replay_of_a_schedule_that_breaks_nothing_prints_its_trace_and_exits_0() {
+    let out = lockcheck(&["replay", "models/lockfile-fenced.toml", "v1:a"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("open(\""), "{stdout}");
+    assert!(stdout.contains("no property violated"), "{stdout}");
+}
+
+#[test]
+fn list_names_protocols_variants_specs_properties_and_faults() {
+    let out = lockcheck(&["list"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    for name in [
+        "lockfile/unlink-then-write",
+        "flock/unlink-with-recheck",
+        "claim/by-rename",
+        "registry/in-place",
+        "taskboard/task-then-board",
+        "kv-whole-map",
+        "mutual-exclusion",
+        "power-loss",
+        "holder-and-contender",
+    ] {
+        assert!(stdout.contains(name), "{name} missing:\n{stdout}");
+    }
+}
+
+#[test]
+fn lincheck_of_a_json_mutex_history_with_two_holders_exits_1_and_writes_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("h.json");
+    std::fs::write(
+        &history,
+        r#"{"events": [
+{"type": "invoke", "process": 1, "input": {"acquire": 1}},
+{"type": "ok", "process": 1, "output": "acquired"},
+{"type": "invoke", "process": 2, "input": {"acquire": 2}},
+{"type": "ok", "process": 2, "output": "acquired"}
+]}"#,
+    )
+    .unwrap();
+    let html = dir.path().join("h.html");
+    let out = lockcheck(&[
+        "lincheck",
+        history.to_str().unwrap(),
+        "--spec",
+        "mutex",
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("not linearizable"), "{stdout}");
+    assert!(std::fs::read_to_string(&html).unwrap().contains("<html"));
+}
+
+#[test]
+fn lincheck_agrees_with_porcupine_on_its_kv_and_etcd_histories() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/porcupine");
+    if !data.exists() {
+        eprintln!("skipped: {} is absent", data.display());
+        return;
+    }
+    for (file, spec, code) in [
+        ("kv/c01-ok.txt", "kv", 0),
+        ("kv/c10-bad.txt", "kv-whole-map", 1),
+        ("etcd/etcd_000.log", "register", 1),
+    ] {
+        let path = data.join(file);
+        let out = lockcheck(&["lincheck", path.to_str().unwrap(), "--spec", spec]);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{file}: {}",
+            text(&out.stdout)
+        );
+    }
+}
