@@ -161,7 +161,7 @@ impl ModelResult {
     /// One line: status, name, verdict, expectation, schedules, time.
     pub fn line(&self, width: usize) -> String {
         format!(
-            "{}  {:<width$}  {:<32}  expected {:<32}  {:>7} schedules  {}",
+            "{}  {:<width$}  {:<38}  expected {:<38}  {:>7} schedules  {}",
             if self.matches { "ok  " } else { "FAIL" },
             self.name,
             self.verdict_text(),
