@@ -10,6 +10,7 @@ use lockcheck_fs::{SimFs, SimProc};
 use lockcheck_protocols::history::History;
 
 use crate::ghost::Ghost;
+use crate::linearizable::{Call, Return};
 use crate::program::Dead;
 use crate::property::{Property, Violation};
 
@@ -62,6 +63,9 @@ impl<R: Runtime> Ctx<R> {
     /// The process starts waiting for the lock (for `bounded-liveness`).
     pub fn waiting(&self) {
         let mut g = self.ghost.lock();
+        if g.crashed.contains(&self.index) {
+            return;
+        }
         let step = g.step.map_or(0, |s| s + 1);
         g.waiting.insert(self.index, step);
     }
@@ -105,24 +109,95 @@ impl<R: Runtime> Ctx<R> {
     }
 
     /// Reads the fenced resource's value with `token`; `None` if it
-    /// refuses the token (it has seen a larger one).
+    /// refuses the token (it has seen a larger one), or if the process
+    /// has crashed. Recorded (when recording) as a read of the value and
+    /// a write of the same value with `token`, accepted or rejected: a
+    /// fenced read raises the resource's fence like a write does.
     pub(crate) fn fenced_read(&self, token: u64) -> Option<u64> {
+        use lockcheck_lincheck::specs::{LeaseInput, LeaseOutput};
         let mut g = self.ghost.lock();
-        if token < g.fence.0 {
+        if g.crashed.contains(&self.index) {
+            return None;
+        }
+        let (fence, value) = g.fence;
+        if let Some(ops) = &mut g.ops {
+            let value = value as i64;
+            if token >= fence {
+                ops.invoke(self.index, Call::Lease(LeaseInput::Read));
+                ops.ok(self.index, Return::Lease(LeaseOutput::Value(Some(value))));
+            }
+            ops.invoke(self.index, Call::Lease(LeaseInput::Write { token, value }));
+            let accepted = token >= fence;
+            let out = if accepted {
+                LeaseOutput::Accepted
+            } else {
+                LeaseOutput::Rejected
+            };
+            ops.ok(self.index, Return::Lease(out));
+        }
+        if token < fence {
             return None;
         }
         g.fence.0 = token;
-        Some(g.fence.1)
+        Some(value)
     }
 
     /// Writes `value` to the fenced resource with `token`, unless it has
-    /// seen a larger token since; an accepted write is an acknowledged
-    /// increment.
+    /// seen a larger token since (or the process crashed); an accepted
+    /// write is an acknowledged increment.
     pub(crate) fn fenced_write(&self, token: u64, value: u64) {
+        use lockcheck_lincheck::specs::{LeaseInput, LeaseOutput};
         let mut g = self.ghost.lock();
-        if token >= g.fence.0 {
+        if g.crashed.contains(&self.index) {
+            return;
+        }
+        let accepted = token >= g.fence.0;
+        if let Some(ops) = &mut g.ops {
+            let value = value as i64;
+            ops.invoke(self.index, Call::Lease(LeaseInput::Write { token, value }));
+            let out = if accepted {
+                LeaseOutput::Accepted
+            } else {
+                LeaseOutput::Rejected
+            };
+            ops.ok(self.index, Return::Lease(out));
+        }
+        if accepted {
             g.fence = (token, value);
             g.increments += 1;
+        }
+    }
+
+    /// Whether the process has crashed.
+    pub(crate) fn crashed(&self) -> bool {
+        self.ghost.lock().crashed.contains(&self.index)
+    }
+
+    /// Records the call of a protocol operation (when recording).
+    pub(crate) fn invoke(&self, call: Call) {
+        if let Some(ops) = &mut self.ghost.lock().ops {
+            ops.invoke(self.index, call);
+        }
+    }
+
+    /// Records that the pending operation returned `ret`.
+    pub(crate) fn returned(&self, ret: Return) {
+        if let Some(ops) = &mut self.ghost.lock().ops {
+            ops.ok(self.index, ret);
+        }
+    }
+
+    /// Records that the pending operation certainly did not take effect.
+    pub(crate) fn failed(&self) {
+        if let Some(ops) = &mut self.ghost.lock().ops {
+            ops.fail(self.index);
+        }
+    }
+
+    /// Records that the pending operation's outcome is unknown.
+    pub(crate) fn unknown(&self) {
+        if let Some(ops) = &mut self.ghost.lock().ops {
+            ops.info(self.index);
         }
     }
 
@@ -133,8 +208,7 @@ impl<R: Runtime> Ctx<R> {
 
     /// The process kills itself (SIGKILL): its beliefs die with it.
     pub(crate) fn crash_self(&self) {
-        self.exit();
-        self.ghost.lock().waiting.remove(&self.index);
+        self.ghost.lock().crash(self.index);
         self.fs.crash(self.pid());
     }
 }

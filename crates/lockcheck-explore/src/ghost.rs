@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use lockcheck_fs::StepView;
 use lockcheck_protocols::history::History;
 
+use crate::linearizable::{OpHistory, OpRecorder};
 use crate::property::{Property, Violation};
 
 /// The ghost state of one execution.
@@ -44,6 +45,11 @@ pub(crate) struct GhostState {
     pub free_since: u64,
     /// The properties checked in this execution.
     pub watched: Vec<Property>,
+    /// Processes (by index) that crashed: they do nothing more, not even
+    /// ghost-only work such as writes to the fenced resource.
+    pub crashed: std::collections::BTreeSet<usize>,
+    /// The protocol operations' history, when the execution records one.
+    pub ops: Option<OpRecorder>,
 }
 
 impl Ghost {
@@ -78,6 +84,16 @@ impl Ghost {
     pub fn violation(&self) -> Option<Violation> {
         self.lock().violation.clone()
     }
+
+    /// Starts recording protocol operations into `history`.
+    pub(crate) fn record_ops(&self, history: OpHistory) {
+        self.lock().ops = Some(OpRecorder::new(history));
+    }
+
+    /// The protocol operations recorded so far, if recording.
+    pub(crate) fn op_history(&self) -> Option<OpHistory> {
+        self.lock().ops.as_ref().map(|r| r.history().clone())
+    }
 }
 
 impl GhostState {
@@ -93,8 +109,14 @@ impl GhostState {
     }
 
     /// Process `who` (pid `pid`) enters its critical section.
+    /// A process the explorer has already killed (its crash is recorded
+    /// here just before the file system's, and it may finish the call it
+    /// was in between the two) no longer counts.
     pub(crate) fn enter(&mut self, who: usize, pid: u32) {
         self.waiting.remove(&who);
+        if self.crashed.contains(&who) {
+            return;
+        }
         if let Some((other, other_pid)) = self.inside.iter().next()
             && self.watches("mutual-exclusion")
         {
@@ -110,6 +132,17 @@ impl GhostState {
             });
         }
         self.inside.insert(who, pid);
+    }
+
+    /// Process `who` was killed: it leaves its critical section, stops
+    /// waiting, and its pending operation's outcome becomes unknown.
+    pub(crate) fn crash(&mut self, who: usize) {
+        self.exit(who);
+        self.waiting.remove(&who);
+        self.crashed.insert(who);
+        if let Some(ops) = &mut self.ops {
+            ops.crash(who);
+        }
     }
 
     /// Process `who` leaves its critical section.

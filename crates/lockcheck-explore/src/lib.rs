@@ -78,6 +78,7 @@ mod ctx;
 mod determinism;
 mod explore;
 mod ghost;
+mod linearizable;
 mod program;
 mod property;
 mod quiet;
@@ -94,6 +95,7 @@ pub use config::{ITERATIONS_VAR, KnobError, Knobs, PREEMPTIONS_VAR, REPLAY_VAR, 
 pub use ctx::Ctx;
 pub use determinism::Nondeterminism;
 pub use explore::ExploreError;
+pub use linearizable::OpHistory;
 pub use program::{
     COUNTER, FLOCK_DIR, FLOCK_KEY, LOCK_NAME, Op, POOL_DIR, Protocol, REGISTRY, TASKBOARD,
 };

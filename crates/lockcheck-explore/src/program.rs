@@ -6,16 +6,21 @@ use std::time::Duration;
 
 use lockcheck_fs::sync::Runtime;
 use lockcheck_fs::{Clock, Errno, Fs, errno_of};
+use lockcheck_lincheck::specs::{
+    BoardInput, BoardOutput, Claim, ClaimOutput, Counts, LeaseInput, LeaseOutput, MutexInput,
+    MutexOutput, RegistryInput, RegistryOutput, Status,
+};
 use lockcheck_protocols::claim::{ClaimOutcome, ClaimVariant, TaskPool};
 use lockcheck_protocols::flock_lock::{Acquire, FlockGuard, FlockLock, Release};
 use lockcheck_protocols::history::NoHistory;
 use lockcheck_protocols::lockfile::{LockError, LockFile, Record, Refresh};
 use lockcheck_protocols::registry::{
-    Agent, AgentRegistry, AgentStatus, LockedRegistryFile, WriteMethod,
+    Agent, AgentRegistry, AgentStatus, LockedRegistryFile, RegistryError, WriteMethod,
 };
-use lockcheck_protocols::taskboard::{Assignee, LockScope, TaskBoard};
+use lockcheck_protocols::taskboard::{Assignee, LockScope, NotAssigned, TaskBoard};
 
 use crate::ctx::Ctx;
+use crate::linearizable::{Call, Return};
 
 /// The file the critical sections of unfenced locks increment.
 pub const COUNTER: &str = "counter";
@@ -199,7 +204,38 @@ impl<R: Runtime> Interpreter<R> {
         ops.iter().all(|op| self.step(op).is_ok())
     }
 
+    /// The process's number as a history process.
+    fn who(&self) -> u64 {
+        self.ctx.index() as u64
+    }
+
+    /// The process died under the pending operation: its outcome is
+    /// unknown.
+    fn died(&self) -> Result<(), Dead> {
+        self.ctx.unknown();
+        Err(Dead)
+    }
+
+    /// The pending operation failed: unknown outcome (and the process
+    /// stops) if it died under it, else `fail` if `no_effect`, else unknown.
+    fn failed_with(
+        &self,
+        e: &(dyn std::error::Error + 'static),
+        no_effect: bool,
+    ) -> Result<(), Dead> {
+        let dead = io_dead(e);
+        if no_effect && !dead {
+            self.ctx.failed();
+        } else {
+            self.ctx.unknown();
+        }
+        self.ctx.gave_up(&e.to_string(), dead)
+    }
+
     fn step(&mut self, op: &Op) -> Result<(), Dead> {
+        if self.ctx.crashed() {
+            return Err(Dead);
+        }
         let p = self.ctx.proc();
         match (op, &self.protocol) {
             (Op::Sleep(d), _) => {
@@ -220,60 +256,129 @@ impl<R: Runtime> Interpreter<R> {
                 }
                 let lock = FlockLock::new(FLOCK_DIR, *release).with_mode(*acquire);
                 self.ctx.waiting();
+                self.ctx
+                    .invoke(Call::Mutex(MutexInput::Acquire(self.who())));
                 match lock.acquire(p, &NoHistory, FLOCK_KEY) {
                     Ok(guard) => {
+                        self.ctx.returned(Return::Mutex(MutexOutput::Acquired));
                         self.ctx.enter();
                         self.lease = Lease::Flock(guard);
                         Ok(())
                     }
-                    Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
+                    Err(e) => {
+                        let timeout = matches!(
+                            e,
+                            lockcheck_protocols::flock_lock::FlockError::Timeout { .. }
+                        );
+                        self.failed_with(&e, timeout)
+                    }
                 }
             }
             (Op::Release, Protocol::Flock { .. }) => {
                 if let Lease::Flock(guard) = std::mem::replace(&mut self.lease, Lease::None) {
                     self.ctx.exit();
+                    self.ctx
+                        .invoke(Call::Mutex(MutexInput::Release(self.who())));
                     if let Err(e) = guard.release(p, &NoHistory) {
-                        return self.ctx.gave_up(&e.to_string(), io_dead(&e));
+                        return self.failed_with(&e, false);
                     }
+                    self.ctx.returned(Return::Mutex(MutexOutput::Released));
                 }
                 Ok(())
             }
             (Op::Claim(task), Protocol::Claim { variant }) => {
                 let pool = TaskPool::new(POOL_DIR, *variant);
                 let agent = format!("agent-{}", self.ctx.index());
+                self.ctx.invoke(Call::Claim(Claim {
+                    task: task.clone(),
+                    by: self.who(),
+                }));
                 match pool.claim(p, &NoHistory, task, &agent, Duration::from_secs(10)) {
                     Ok(ClaimOutcome::Claimed(_)) => {
+                        self.ctx.returned(Return::Claim(ClaimOutput::Won));
                         self.ctx.claimed(task);
                         Ok(())
                     }
-                    Ok(_) => Ok(()),
-                    Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
+                    Ok(ClaimOutcome::NotAvailable) => {
+                        self.ctx.returned(Return::Claim(ClaimOutput::Lost));
+                        Ok(())
+                    }
+                    Ok(ClaimOutcome::Timeout { .. }) => {
+                        self.ctx.failed();
+                        Ok(())
+                    }
+                    Err(e) => self.failed_with(&e, false),
                 }
             }
             (Op::AddAgent(id), Protocol::Registry { method }) => {
                 let reg = AgentRegistry::new(LockedRegistryFile::new(REGISTRY, *method));
-                match reg.add_agent(p, &NoHistory, Agent::new(id.as_str(), "active"), "root") {
-                    Ok(_) => {
+                self.ctx
+                    .invoke(Call::Registry(RegistryInput::AddAgent { id: id.clone() }));
+                let agent = Agent::new(id.as_str(), AgentStatus::Running);
+                match reg.add_agent(p, &NoHistory, agent, "root") {
+                    Ok(counts) => {
+                        let counts = RegistryOutput::Counts(spec_counts(counts));
+                        self.ctx.returned(Return::Registry(counts));
                         self.ctx.acknowledge(id);
                         Ok(())
                     }
-                    Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
+                    Err(e) => {
+                        let unchanged = e.left_registry_unchanged();
+                        self.failed_with(&e, unchanged)
+                    }
                 }
             }
             (Op::UpdateStatus { id, status }, Protocol::Registry { method }) => {
                 let reg = AgentRegistry::new(LockedRegistryFile::new(REGISTRY, *method));
                 let status = AgentStatus::from(status.clone());
+                self.ctx
+                    .invoke(Call::Registry(RegistryInput::UpdateAgentStatus {
+                        id: id.clone(),
+                        status: spec_status(&status),
+                    }));
                 match reg.update_agent_status(p, &NoHistory, id, status, Default::default()) {
-                    Ok(_) => Ok(()),
-                    Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
+                    Ok(change) => {
+                        let out = RegistryOutput::StatusChanged {
+                            previous: spec_status(&change.previous_status),
+                            counts: spec_counts(change.counts),
+                        };
+                        self.ctx.returned(Return::Registry(out));
+                        Ok(())
+                    }
+                    Err(RegistryError::AgentNotFound { .. }) => {
+                        let out = RegistryOutput::AgentNotFound;
+                        self.ctx.returned(Return::Registry(out));
+                        Ok(())
+                    }
+                    Err(e) => {
+                        let unchanged = e.left_registry_unchanged();
+                        self.failed_with(&e, unchanged)
+                    }
                 }
             }
             (Op::Assign { task, agent }, Protocol::TaskBoard { scope }) => {
                 let board = TaskBoard::new(TASKBOARD, *scope);
                 let history = self.ctx.history();
-                match board.assign_task(p, &*history, task, &Assignee::agent(agent)) {
-                    Ok(_) => Ok(()),
-                    Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
+                let assignee = Assignee::agent(agent);
+                self.ctx.invoke(Call::Board(BoardInput::Assign {
+                    task: task.clone(),
+                    assignee: assignee.label(),
+                }));
+                match board.assign_task(p, &*history, task, &assignee) {
+                    Ok(Ok(())) => {
+                        self.ctx.returned(Return::Board(BoardOutput::Assigned));
+                        Ok(())
+                    }
+                    Ok(Err(NotAssigned::AlreadyAssigned { existing_assignee })) => {
+                        let out = BoardOutput::AlreadyAssigned(existing_assignee);
+                        self.ctx.returned(Return::Board(out));
+                        Ok(())
+                    }
+                    Ok(Err(_)) => {
+                        self.ctx.failed();
+                        Ok(())
+                    }
+                    Err(e) => self.failed_with(&e, false),
                 }
             }
             (Op::SetStatus { task, status }, Protocol::TaskBoard { scope }) => {
@@ -315,17 +420,34 @@ impl<R: Runtime> Interpreter<R> {
         let (lock, tries, delay) = self.lockfile();
         let p = self.ctx.proc();
         let owner = format!("agent-{}", self.ctx.index());
+        let fenced = self.protocol.fenced();
         self.ctx.waiting();
+        self.ctx.invoke(if fenced {
+            Call::Lease(LeaseInput::Acquire { owner: self.who() })
+        } else {
+            Call::Mutex(MutexInput::TryAcquire(self.who()))
+        });
         for attempt in 1..=tries {
             match lock.acquire(p, &NoHistory, &owner) {
                 Ok(record) => {
+                    self.ctx.returned(match record.token {
+                        Some(token) if fenced => Return::Lease(LeaseOutput::Granted(token)),
+                        _ => Return::Mutex(MutexOutput::Acquired),
+                    });
                     self.ctx.enter();
                     self.lease = Lease::File(record);
                     return Ok(());
                 }
-                Err(LockError::Io(e)) if dead(&e) => return Err(Dead),
+                Err(LockError::Io(e)) if dead(&e) => return self.died(),
                 Err(_) if attempt < tries => p.sleep(delay),
-                Err(e) => return self.ctx.gave_up(&e.to_string(), false),
+                Err(e) => {
+                    if matches!(e, LockError::Io(_)) {
+                        self.ctx.unknown();
+                    } else {
+                        self.ctx.failed();
+                    }
+                    return self.ctx.gave_up(&e.to_string(), false);
+                }
             }
         }
         Ok(())
@@ -336,14 +458,27 @@ impl<R: Runtime> Interpreter<R> {
             return Ok(());
         };
         let (lock, _, _) = self.lockfile();
+        // For the mutex spec a refresh is a release that takes effect
+        // only if it fails (the process learns it lost the lock).
+        let mutex = !self.protocol.fenced();
+        if mutex {
+            self.ctx
+                .invoke(Call::Mutex(MutexInput::Release(self.who())));
+        }
         match lock.refresh(self.ctx.proc(), &NoHistory, record) {
             Ok(newer) => {
+                if mutex {
+                    self.ctx.failed();
+                }
                 self.lease = Lease::File(newer);
                 Ok(())
             }
-            Err(LockError::Io(e)) if dead(&e) => Err(Dead),
+            Err(LockError::Io(e)) if dead(&e) => self.died(),
             Err(_) => {
                 // It learns it lost the lock: it stops believing it holds it.
+                if mutex {
+                    self.ctx.unknown();
+                }
                 self.ctx.exit();
                 self.lease = Lease::None;
                 Ok(())
@@ -357,9 +492,26 @@ impl<R: Runtime> Interpreter<R> {
         };
         self.ctx.exit();
         let (lock, _, _) = self.lockfile();
+        let mutex = !self.protocol.fenced();
+        if mutex {
+            self.ctx
+                .invoke(Call::Mutex(MutexInput::Release(self.who())));
+        }
         match lock.release(self.ctx.proc(), &NoHistory, &record) {
-            Err(LockError::Io(e)) if dead(&e) => Err(Dead),
-            _ => Ok(()),
+            Err(LockError::Io(e)) if dead(&e) => self.died(),
+            Ok(()) => {
+                if mutex {
+                    self.ctx.returned(Return::Mutex(MutexOutput::Released));
+                }
+                Ok(())
+            }
+            Err(_) => {
+                // Taken over, or a race on the file: who knows.
+                if mutex {
+                    self.ctx.unknown();
+                }
+                Ok(())
+            }
         }
     }
 
@@ -373,6 +525,9 @@ impl<R: Runtime> Interpreter<R> {
                 if let Some(value) = self.ctx.fenced_read(token) {
                     R::yield_now();
                     self.ctx.fenced_write(token, value + 1);
+                }
+                if self.ctx.crashed() {
+                    return Err(Dead);
                 }
                 Ok(())
             }
@@ -402,6 +557,25 @@ pub(crate) fn parse_counter(bytes: &[u8]) -> u64 {
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// The registry's counters as the spec writes them.
+fn spec_counts(c: lockcheck_protocols::registry::Counts) -> Counts {
+    Counts {
+        total_spawned: c.total_spawned,
+        active_count: c.active_count,
+        completed_count: c.completed_count,
+    }
+}
+
+/// An agent status as the spec writes it.
+fn spec_status(s: &AgentStatus) -> Status {
+    match s {
+        AgentStatus::Running => Status::Running,
+        AgentStatus::Completed => Status::Completed,
+        AgentStatus::Terminated => Status::Terminated,
+        AgentStatus::Other(other) => Status::Other(other.clone()),
+    }
 }
 
 /// The process died under an operation.

@@ -62,6 +62,16 @@ pub enum Property {
         /// The file that must survive.
         path: String,
     },
+    /// `linearizable`: at the end, the history of the protocol operations
+    /// the processes ran (recorded by process, with crashed processes'
+    /// pending operations as unknown outcomes) is linearizable against the
+    /// protocol family's sequential spec: a mutex for lock files and
+    /// flock, a lease with fencing tokens for fenced lock files, a
+    /// claim-once set, seed 003's registry, the task board. Checking it
+    /// turns history recording on. The violation's detail gives the
+    /// checker's longest linearizable prefix, the operations that cannot
+    /// be placed next, and the history.
+    Linearizable,
     /// `assertion`: a check a user's process made itself
     /// ([`crate::Ctx::fail`]) held. Always checked.
     Assertion,
@@ -85,13 +95,14 @@ impl Property {
             Property::DeadlockFree => "deadlock-free",
             Property::BoundedLiveness { .. } => "bounded-liveness",
             Property::DurableAfterPowerLoss { .. } => "durable-after-power-loss",
+            Property::Linearizable => "linearizable",
             Property::Assertion => "assertion",
             Property::NoPanic => "no-panic",
         }
     }
 
     /// Every property name, for `lockcheck list`.
-    pub const NAMES: [&'static str; 13] = [
+    pub const NAMES: [&'static str; 14] = [
         "mutual-exclusion",
         "json-parses",
         "lock-file-present",
@@ -103,6 +114,7 @@ impl Property {
         "deadlock-free",
         "bounded-liveness",
         "durable-after-power-loss",
+        "linearizable",
         "assertion",
         "no-panic",
     ];

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::ctx::Ctx;
 use crate::ghost::{Ghost, step_monitor};
+use crate::linearizable::OpHistory;
 use lockcheck_protocols::taskboard::{Board, Task, TaskBoard, violations as taskboard_violations};
 
 use crate::program::{
@@ -65,6 +66,10 @@ pub struct Execution {
     pub setup_steps: u64,
     /// The pid of each process, by number.
     pub pids: Vec<u32>,
+    /// The protocol operations the processes ran, when the scenario
+    /// records them ([`Scenario::record_history`], or `linearizable`
+    /// checked) and runs a protocol.
+    pub history: Option<OpHistory>,
 }
 
 /// Runs `scenario` once on runtime `R`. Custom programs run only on
@@ -77,6 +82,11 @@ pub(crate) fn execute<R: Threads>(
     let fs = SimFs::<R>::build(scenario.sim_config(trace));
     setup(scenario, &fs);
     let ghost = Arc::new(Ghost::new(scenario.properties.clone()));
+    if scenario.records_history()
+        && let Some(protocol) = &scenario.protocol
+    {
+        ghost.record_ops(OpHistory::for_protocol(protocol, scenario.processes.len()));
+    }
     let per_step: Vec<Property> = scenario.properties.clone();
     fs.observe(step_monitor(ghost.clone(), per_step));
 
@@ -128,8 +138,7 @@ pub(crate) fn execute<R: Threads>(
         let fault = fault.clone();
         handles.push(R::spawn(move || match fault {
             Fault::Crash { process } => {
-                ghost.lock().exit(process);
-                ghost.lock().waiting.remove(&process);
+                ghost.lock().crash(process);
                 fs.crash(pid);
             }
             Fault::Pause { duration, .. } => {
@@ -153,6 +162,7 @@ pub(crate) fn execute<R: Threads>(
         steps: fs.steps(),
         setup_steps,
         pids,
+        history: ghost.op_history(),
     }
 }
 
@@ -367,6 +377,7 @@ fn end_check<R: Runtime>(
                 .first()
                 .map(|v| format!("{path}: {v}"))
         }
+        Property::Linearizable => linearizable_problem(scenario, ghost),
         Property::DurableAfterPowerLoss { path } => fs
             .crash_states()
             .take(MAX_CRASH_STATES)
@@ -386,6 +397,21 @@ fn end_check<R: Runtime>(
             }),
         _ => None,
     }
+}
+
+/// The `linearizable` check at the end of an execution.
+fn linearizable_problem(scenario: &Scenario, ghost: &Ghost) -> Option<String> {
+    let Some(protocol) = &scenario.protocol else {
+        return Some("only programs of protocol operations record a history to check".into());
+    };
+    if matches!(protocol, Protocol::Registry { .. })
+        && scenario.files.iter().any(|(path, _)| path == REGISTRY)
+    {
+        return Some(format!(
+            "the registry spec starts empty: {REGISTRY} must not be given as a starting file"
+        ));
+    }
+    ghost.op_history()?.violation()
 }
 
 /// How many crash states `durable-after-power-loss` looks at, at most.

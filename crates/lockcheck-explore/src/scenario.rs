@@ -90,6 +90,10 @@ pub struct Scenario {
     pub torn_write_size: Option<usize>,
     /// What a power loss keeps (for `durable-after-power-loss`).
     pub profile: Profile,
+    /// Whether protocol operations are recorded into a history
+    /// ([`crate::Execution::history`]); always when `linearizable` is
+    /// checked. Off by default: recording costs time.
+    pub record_history: bool,
 }
 
 impl Scenario {
@@ -105,6 +109,7 @@ impl Scenario {
             properties: Vec::new(),
             torn_write_size: None,
             profile: Profile::InOrder,
+            record_history: false,
         }
     }
 
@@ -175,6 +180,18 @@ impl Scenario {
     pub fn power_loss_profile(mut self, profile: Profile) -> Scenario {
         self.profile = profile;
         self
+    }
+
+    /// Records the protocol operations of every execution into a history
+    /// ([`crate::Execution::history`]), by process number.
+    pub fn record_history(mut self) -> Scenario {
+        self.record_history = true;
+        self
+    }
+
+    /// Whether executions record their protocol operations.
+    pub(crate) fn records_history(&self) -> bool {
+        self.record_history || self.properties.contains(&Property::Linearizable)
     }
 
     /// The simulation's configuration; `trace` only for executions that
