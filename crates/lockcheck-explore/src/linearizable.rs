@@ -278,3 +278,59 @@ impl OpRecorder {
         &self.history
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lockcheck_protocols::flock_lock::Release;
+
+    fn mutex() -> OpRecorder {
+        OpRecorder::new(OpHistory::for_protocol(
+            &Protocol::flock(Release::KeepFile),
+            2,
+        ))
+    }
+
+    #[test]
+    fn a_crashed_holder_releases_at_an_unknown_time_and_records_nothing_more() {
+        let mut r = mutex();
+        r.invoke(0, Call::Mutex(MutexInput::Acquire(0)));
+        r.ok(0, Return::Mutex(MutexOutput::Acquired));
+        r.crash(0);
+        r.invoke(0, Call::Mutex(MutexInput::Release(0))); // after its death
+        r.invoke(1, Call::Mutex(MutexInput::Acquire(1)));
+        r.ok(1, Return::Mutex(MutexOutput::Acquired));
+        let h = r.history();
+        assert_eq!(h.len(), 3, "{:#?}", h.lines());
+        assert!(h.check().is_linearizable(), "{}", h.check());
+        assert_eq!(h.lines()[1], "op 1 [p0] Release(0) -> info (unknown) @2..3");
+    }
+
+    #[test]
+    fn two_holders_at_once_are_reported_with_the_history() {
+        let mut r = mutex();
+        for who in [0, 1] {
+            r.invoke(who, Call::Mutex(MutexInput::Acquire(who as u64)));
+            r.ok(who, Return::Mutex(MutexOutput::Acquired));
+        }
+        let detail = r.history().violation().expect("two holders");
+        assert_eq!(
+            detail,
+            "not linearizable (partition 0): longest linearizable prefix [0], then none of [1] \
+             can be placed against MutexSpec; history:\n      \
+             op 0 [p0] Acquire(0) -> Acquired @0..1\n      \
+             op 1 [p1] Acquire(1) -> Acquired @2..3"
+        );
+    }
+
+    #[test]
+    fn the_fenced_resource_starts_at_zero_written_by_the_setup() {
+        let protocol = Protocol::lockfile(lockcheck_protocols::lockfile::Refresh::Fenced);
+        let h = OpHistory::for_protocol(&protocol, 2);
+        assert_eq!(h.spec_name(), "LeaseSpec");
+        assert_eq!(
+            h.lines(),
+            ["op 0 [p2] Write { token: 0, value: 0 } -> Accepted @0..1"]
+        );
+    }
+}

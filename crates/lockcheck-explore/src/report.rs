@@ -109,6 +109,10 @@ pub struct Counterexample {
     pub replay: String,
     /// Time spent shrinking.
     pub shrink_time: Duration,
+    /// The protocol operations of this execution, when the scenario
+    /// records them ([`Scenario::record_history`], or `linearizable`
+    /// checked): for [`crate::OpHistory::check`], or to save or draw.
+    pub history: Option<crate::OpHistory>,
 }
 
 impl Counterexample {
@@ -139,6 +143,7 @@ impl Counterexample {
             violation,
             replay,
             shrink_time,
+            history: execution.history,
         }
     }
 }

@@ -166,6 +166,30 @@ fn linearizability_catches_task_level_locks_losing_an_assignment() {
 }
 
 #[test]
+fn a_counterexample_carries_the_history_that_is_not_linearizable() {
+    use lockcheck_explore::{Op, Protocol, Strategy};
+    let locker = [Op::Acquire, Op::Critical, Op::Release];
+    let report = Scenario::protocol("three lockers", Protocol::flock(Release::UnlinkOnRelease))
+        .ops(locker.clone())
+        .ops(locker.clone())
+        .ops(locker)
+        .only([Property::Linearizable])
+        .explore_exactly(Strategy::Random {
+            seed: 1,
+            iterations: 2_000,
+        })
+        .unwrap();
+    let c = report.assert_violates("linearizable");
+    let history = c
+        .history
+        .as_ref()
+        .expect("linearizable records the history");
+    assert_eq!(history.spec_name(), "MutexSpec");
+    assert!(history.check().is_not_linearizable());
+    assert!(c.violation.detail.contains("can be placed"), "{c}");
+}
+
+#[test]
 fn fenced_lock_file_grants_increasing_tokens_and_keeps_fenced_data_linearizable() {
     verify(Family::LockFile(Refresh::Fenced));
 }
