@@ -95,9 +95,17 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Model, ModelError> {
     };
     let raw: raw::RawModel = toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
-        ModelError::at(file, text, offset, e.message().trim().to_string())
+        ModelError::at(file, text, offset, plain(e.message().trim()))
     })?;
     build::build(file, text, raw)
+}
+
+/// serde's message with Rust's integer type names said in words.
+fn plain(message: &str) -> String {
+    message
+        .replace("expected usize", "expected a non-negative integer")
+        .replace("expected u64", "expected a non-negative integer")
+        .replace("expected u32", "expected a non-negative integer below 2^32")
 }
 
 /// Reads and parses the model file at `path`.
