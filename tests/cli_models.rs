@@ -187,3 +187,41 @@ fn lincheck_agrees_with_porcupine_on_its_kv_and_etcd_histories() {
         );
     }
 }
+
+#[test]
+fn check_and_replay_write_the_history_of_a_violation_as_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = "models/flock-unlink-on-release-linearizable.toml";
+    let out = lockcheck(&["check", model, "--html", dir.path().to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let page = dir.path().join("flock-unlink-on-release-linearizable.html");
+    assert!(
+        stdout.contains(&format!("history: {}", page.display())),
+        "{stdout}"
+    );
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .contains("MutexSpec")
+    );
+    let schedule = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("schedule: "))
+        .expect("a schedule");
+    let replayed_page = dir.path().join("replayed.html");
+    let out = lockcheck(&[
+        "replay",
+        model,
+        schedule,
+        "--html",
+        replayed_page.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("linearizable violated"));
+    assert!(
+        std::fs::read_to_string(&replayed_page)
+            .unwrap()
+            .contains("not linearizable")
+    );
+}

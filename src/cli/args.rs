@@ -39,6 +39,11 @@ pub struct CheckArgs {
     /// text.
     #[arg(long)]
     pub json: bool,
+    /// Record each model's protocol operations, and write the history of
+    /// every violation as an HTML timeline (with its linearizability
+    /// verdict) to DIR/MODEL.html.
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
 }
 
 /// `lockcheck replay`.
@@ -48,6 +53,10 @@ pub struct ReplayArgs {
     pub model: PathBuf,
     /// The schedule string, as `check` printed it (e.g. `v1:a18b19a16`).
     pub schedule: String,
+    /// Record the protocol operations, and write their history as an HTML
+    /// timeline (with its linearizability verdict) to this file.
+    #[arg(long, value_name = "OUT")]
+    pub html: Option<PathBuf>,
 }
 
 /// `lockcheck lincheck`.

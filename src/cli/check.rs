@@ -47,6 +47,20 @@ fn progress(n: usize, json: bool) -> ProgressBar {
     bar
 }
 
+/// A model name as a file name: anything but letters, digits, `-`, `_`
+/// and `.` becomes `_`.
+fn file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Runs `check`; returns the exit status.
 pub fn run(args: &CheckArgs) -> u8 {
     let models = match load_all(&args.paths) {
@@ -77,7 +91,12 @@ pub fn run(args: &CheckArgs) -> u8 {
                 return EXIT_BAD_INPUT;
             }
         };
-        let report = match m.scenario.explore_exactly(strategy.clone()) {
+        let scenario = if args.html.is_some() {
+            m.scenario.clone().record_history()
+        } else {
+            m.scenario.clone()
+        };
+        let report = match scenario.explore_exactly(strategy.clone()) {
             Ok(r) => r,
             Err(e) => {
                 bar.finish_and_clear();
@@ -85,13 +104,33 @@ pub fn run(args: &CheckArgs) -> u8 {
                 return EXIT_BAD_INPUT;
             }
         };
-        let result = ModelResult::new(
+        let mut html = None;
+        if let (Some(dir), Some(history)) = (
+            &args.html,
+            report
+                .counterexample
+                .as_ref()
+                .and_then(|c| c.history.as_ref()),
+        ) {
+            let out = dir.join(format!("{}.html", file_name(&m.name)));
+            let written = std::fs::create_dir_all(dir)
+                .map_err(|e| format!("{}: cannot make the directory: {e}", dir.display()))
+                .and_then(|()| super::html::write_history_html(history, &m.name, &out));
+            if let Err(e) = written {
+                bar.finish_and_clear();
+                eprintln!("error: {e}");
+                return EXIT_BAD_INPUT;
+            }
+            html = Some(out.display().to_string());
+        }
+        let mut result = ModelResult::new(
             m,
             strategy.to_string(),
             report.schedules,
             t.elapsed(),
             report.counterexample,
         );
+        result.html = html;
         if !args.json {
             bar.suspend(|| {
                 println!("{}", result.line(width));

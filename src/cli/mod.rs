@@ -8,6 +8,7 @@
 
 mod args;
 mod check;
+mod html;
 mod lincheck;
 mod list;
 mod replay;

@@ -14,7 +14,12 @@ pub fn run(args: &ReplayArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
-    let r = match m.scenario.replay_traced(&args.schedule) {
+    let scenario = if args.html.is_some() {
+        m.scenario.clone().record_history()
+    } else {
+        m.scenario.clone()
+    };
+    let r = match scenario.replay_traced(&args.schedule) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -25,6 +30,13 @@ pub fn run(args: &ReplayArgs) -> u8 {
     println!("timeline (step, [process:pid] call = result):");
     for line in &r.timeline {
         println!("{line}");
+    }
+    if let (Some(out), Some(history)) = (&args.html, &r.history) {
+        if let Err(e) = super::html::write_history_html(history, &m.name, out) {
+            eprintln!("error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+        println!("wrote {}", out.display());
     }
     match &r.violation {
         Some(v) => {

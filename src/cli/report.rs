@@ -34,6 +34,8 @@ pub struct ModelResult {
     pub elapsed_ms: f64,
     /// The counterexample, for a violation.
     pub counterexample: Option<CounterexampleJson>,
+    /// The HTML timeline written for its history (`check --html`).
+    pub html: Option<String>,
 }
 
 /// A counterexample, as JSON.
@@ -139,6 +141,7 @@ impl ModelResult {
             schedules,
             elapsed_ms: elapsed.as_secs_f64() * 1e3,
             counterexample,
+            html: None,
         }
     }
 
@@ -187,6 +190,9 @@ impl ModelResult {
             out.push_str(&format!("      schedule: {s}\n"));
         }
         out.push_str(&format!("      replay: {}\n", c.replay));
+        if let Some(h) = &self.html {
+            out.push_str(&format!("      history: {h}\n"));
+        }
         Some(out)
     }
 }

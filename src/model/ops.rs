@@ -114,6 +114,7 @@ pub const PROPERTY_FORMS: &[&str] = &[
     "deadlock-free",
     "bounded-liveness STEPS",
     "durable-after-power-loss [PATH]",
+    "linearizable",
     "assertion",
     "no-panic",
 ];
@@ -160,6 +161,7 @@ pub fn parse_property(text: &str, protocol: &Protocol) -> Result<Property, Strin
         "deadlock-free" => no_args(Property::DeadlockFree),
         "assertion" => no_args(Property::Assertion),
         "no-panic" => no_args(Property::NoPanic),
+        "linearizable" => no_args(Property::Linearizable),
         "json-parses" => Ok(Property::JsonParses {
             path: path(default_json_path(protocol))?,
             allow_empty: false,

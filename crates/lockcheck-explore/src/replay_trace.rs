@@ -16,6 +16,9 @@ pub struct Replayed {
     pub violation: Option<Violation>,
     /// The schedule string of what ran (the given one, normalized).
     pub schedule: String,
+    /// The protocol operations it ran, when the scenario records them
+    /// ([`Scenario::record_history`], or `linearizable` checked).
+    pub history: Option<crate::OpHistory>,
 }
 
 impl Scenario {
@@ -49,6 +52,7 @@ impl Scenario {
             timeline,
             violation: e.violation.clone(),
             schedule: found.schedule.encode(),
+            history: found.execution.history,
         })
     }
 }
