@@ -69,6 +69,11 @@
 //!   state a power loss could leave.
 //! - [`Property`] lists the monitors; some run after every step (through
 //!   `SimFs::observe`), some at the end.
+//! - [`Property::Linearizable`] checks, at the end of each execution, the
+//!   history of the protocol operations the processes ran against
+//!   `lockcheck-lincheck`'s spec for the protocol (mutex, fenced lease,
+//!   claim-once set, registry, task board); [`Scenario::record_history`]
+//!   records it without checking, into [`Counterexample::history`].
 //! - Strategies take seeds and budgets from code, overridden by
 //!   `LOCKCHECK_SEED`, `LOCKCHECK_ITERATIONS`, `LOCKCHECK_PREEMPTIONS` and
 //!   `LOCKCHECK_REPLAY` ([`Knobs`]).
