@@ -81,7 +81,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     let width = models.iter().map(|m| m.name.len()).max().unwrap_or(0);
     let mut results = Vec::new();
     for m in &models {
-        bar.set_message(format!("{} ({})", m.name, m.strategy));
+        bar.set_message(m.name.clone());
         let t = Instant::now();
         let strategy = match m.strategy.clone().with_env() {
             Ok(s) => s,
@@ -96,7 +96,17 @@ pub fn run(args: &CheckArgs) -> u8 {
         } else {
             m.scenario.clone()
         };
-        let report = match scenario.explore_exactly(strategy.clone()) {
+        let explored = if bar.is_hidden() {
+            scenario.explore_exactly(strategy.clone())
+        } else {
+            let (b, name) = (bar.clone(), m.name.clone());
+            scenario.explore_exactly_with_progress(strategy.clone(), move |n| {
+                if n % 256 == 0 {
+                    b.set_message(format!("{name}: {n} schedules"));
+                }
+            })
+        };
+        let report = match explored {
             Ok(r) => r,
             Err(e) => {
                 bar.finish_and_clear();

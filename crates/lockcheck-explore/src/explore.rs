@@ -78,11 +78,35 @@ pub(crate) fn replay(scenario: &Scenario, choices: Vec<Choice>, trace: bool) -> 
     }
 }
 
+/// Told how many schedules have run, after each one (for a progress bar).
+#[derive(Clone, Default)]
+pub(crate) struct Ticker {
+    hook: Option<Arc<dyn Fn(usize) + Send + Sync>>,
+    base: usize,
+}
+
+impl Ticker {
+    fn tick(&self, n: usize) {
+        if let Some(hook) = &self.hook {
+            hook(self.base + n);
+        }
+    }
+
+    /// This ticker, counting on from `base` schedules already run.
+    fn after(&self, base: usize) -> Ticker {
+        Ticker {
+            hook: self.hook.clone(),
+            base: self.base + base,
+        }
+    }
+}
+
 /// Explores with one shuttle scheduler until a violation or the end of
 /// its budget; returns the schedules run and what was found.
 fn shuttle_search(
     scenario: &Scenario,
     scheduler: impl Scheduler + 'static,
+    ticker: &Ticker,
 ) -> (usize, Option<Found>) {
     let log: Log = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -90,9 +114,11 @@ fn shuttle_search(
     let count = Arc::new(AtomicUsize::new(0));
     let s = Arc::new(scenario.clone());
     let (stop2, found2, count2) = (stop.clone(), found.clone(), count.clone());
+    let ticker = ticker.clone();
     let body = move || {
-        count2.fetch_add(1, Ordering::Relaxed);
+        let n = count2.fetch_add(1, Ordering::Relaxed) + 1;
         let execution = execute::<ShuttleRuntime>(&s, run_custom, false);
+        ticker.tick(n);
         if execution.violation.is_some() && !stop2.swap(true, Ordering::SeqCst) {
             *found2.lock().unwrap() = Some(execution);
         }
@@ -108,27 +134,38 @@ fn shuttle_search(
 /// Explores every loom schedule up to the preemption bound; stops at the
 /// first violation by unwinding out of loom with a [`Stop`] (through
 /// `resume_unwind`, which skips the panic hook: nothing is printed).
-fn loom_search(scenario: &Scenario, preemptions: usize) -> (usize, Option<Execution>) {
-    loom_run(scenario, preemptions, false)
+fn loom_search(
+    scenario: &Scenario,
+    preemptions: usize,
+    ticker: &Ticker,
+) -> (usize, Option<Execution>) {
+    loom_run(scenario, preemptions, false, ticker)
 }
 
 /// As [`loom_search`], with every call traced.
 fn loom_search_traced(scenario: &Scenario, preemptions: usize) -> (usize, Option<Execution>) {
-    loom_run(scenario, preemptions, true)
+    loom_run(scenario, preemptions, true, &Ticker::default())
 }
 
-fn loom_run(scenario: &Scenario, preemptions: usize, trace: bool) -> (usize, Option<Execution>) {
+fn loom_run(
+    scenario: &Scenario,
+    preemptions: usize,
+    trace: bool,
+    ticker: &Ticker,
+) -> (usize, Option<Execution>) {
     let found: Arc<Mutex<Option<Execution>>> = Arc::default();
     let count = Arc::new(AtomicUsize::new(0));
     let s = Arc::new(scenario.clone());
     let (found2, count2) = (found.clone(), count.clone());
+    let ticker = ticker.clone();
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(preemptions);
     let outcome = quietly(|| {
         catch_unwind(AssertUnwindSafe(|| {
             builder.check(move || {
-                count2.fetch_add(1, Ordering::Relaxed);
+                let n = count2.fetch_add(1, Ordering::Relaxed) + 1;
                 let execution = execute::<LoomRuntime>(&s, no_custom, trace);
+                ticker.tick(n);
                 if execution.violation.is_some() {
                     *found2.lock().unwrap() = Some(execution);
                     std::panic::resume_unwind(Box::new(Stop));
@@ -159,13 +196,33 @@ impl Scenario {
 
     /// As [`Scenario::explore`], ignoring the environment.
     pub fn explore_exactly(&self, strategy: Strategy) -> Result<Report, ExploreError> {
+        self.explore_ticking(strategy, &Ticker::default())
+    }
+
+    /// As [`Scenario::explore_exactly`], calling `progress` after each
+    /// schedule with the number of schedules run so far (for a progress
+    /// bar; keep it cheap: it runs once per schedule).
+    pub fn explore_exactly_with_progress(
+        &self,
+        strategy: Strategy,
+        progress: impl Fn(usize) + Send + Sync + 'static,
+    ) -> Result<Report, ExploreError> {
+        let ticker = Ticker {
+            hook: Some(Arc::new(progress)),
+            base: 0,
+        };
+        self.explore_ticking(strategy, &ticker)
+    }
+
+    fn explore_ticking(&self, strategy: Strategy, ticker: &Ticker) -> Result<Report, ExploreError> {
         if self.processes.is_empty() {
             return Err(ExploreError::NoProcesses);
         }
         let start = Instant::now();
         let (schedules, found) = match &strategy {
             Strategy::Random { seed, iterations } => {
-                shuttle_search(self, RandomScheduler::new_from_seed(*seed, *iterations))
+                let random = RandomScheduler::new_from_seed(*seed, *iterations);
+                shuttle_search(self, random, ticker)
             }
             Strategy::Pct {
                 seed,
@@ -174,9 +231,10 @@ impl Scenario {
             } => shuttle_search(
                 self,
                 PctScheduler::new_from_seed(*seed, *depth, *iterations),
+                ticker,
             ),
             Strategy::Dfs { max_iterations } => {
-                shuttle_search(self, DfsScheduler::new(*max_iterations, false))
+                shuttle_search(self, DfsScheduler::new(*max_iterations, false), ticker)
             }
             Strategy::RandomThenPct {
                 seed,
@@ -184,12 +242,12 @@ impl Scenario {
                 depth,
             } => {
                 let random = RandomScheduler::new_from_seed(*seed, *iterations);
-                let (n, found) = shuttle_search(self, random);
+                let (n, found) = shuttle_search(self, random, ticker);
                 if found.is_some() {
                     (n, found)
                 } else {
                     let pct = PctScheduler::new_from_seed(*seed, *depth, *iterations);
-                    let (m, found) = shuttle_search(self, pct);
+                    let (m, found) = shuttle_search(self, pct, &ticker.after(n));
                     (n + m, found)
                 }
             }
@@ -206,7 +264,7 @@ impl Scenario {
                 {
                     return Err(ExploreError::LoomNeedsOps(i));
                 }
-                let (n, found) = loom_search(self, *preemptions);
+                let (n, found) = loom_search(self, *preemptions, ticker);
                 let elapsed = start.elapsed();
                 // Loom explores in a fixed order: the same bound finds the
                 // same execution first, this time traced.

@@ -100,3 +100,39 @@ mod tests {
         assert!(s.replay_traced("v1:?").is_err());
     }
 }
+
+#[cfg(test)]
+mod progress_tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use crate::{Op, Protocol, Scenario, Strategy};
+    use lockcheck_protocols::lockfile::Refresh;
+
+    #[test]
+    fn progress_is_told_every_schedule_across_both_phases() {
+        let s = Scenario::protocol("p", Protocol::lockfile(Refresh::Fenced))
+            .ops([Op::Acquire, Op::Critical, Op::Release])
+            .ops([Op::Acquire, Op::Critical, Op::Release]);
+        let (calls, last) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (c, l) = (calls.clone(), last.clone());
+        let strategy = Strategy::RandomThenPct {
+            seed: 1,
+            iterations: 50,
+            depth: 2,
+        };
+        let report = s
+            .explore_exactly_with_progress(strategy, move |n| {
+                c.fetch_add(1, Ordering::Relaxed);
+                l.fetch_max(n, Ordering::Relaxed);
+            })
+            .unwrap();
+        assert_eq!(report.schedules, 100);
+        assert_eq!(calls.load(Ordering::Relaxed), 100);
+        assert_eq!(last.load(Ordering::Relaxed), 100);
+        let loom = s
+            .explore_exactly_with_progress(Strategy::Loom { preemptions: 1 }, |_| {})
+            .unwrap();
+        assert!(loom.schedules > 0);
+    }
+}
