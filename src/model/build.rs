@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use lockcheck_explore::{Fault, Op, Property, Protocol, Scenario, Strategy};
-use lockcheck_fs::{Profile, Skew};
+use lockcheck_explore::{Op, Property, Protocol, Scenario};
+use lockcheck_fs::Profile;
 use lockcheck_protocols::claim::ClaimVariant;
 use lockcheck_protocols::flock_lock::{Acquire, Release};
 use lockcheck_protocols::lockfile::Refresh;
@@ -12,23 +12,25 @@ use lockcheck_protocols::registry::WriteMethod;
 use lockcheck_protocols::taskboard::LockScope;
 use toml::Spanned;
 
-use super::ops::{default_json_path, parse_duration, parse_op, parse_property};
-use super::raw::{RawExplore, RawFault, RawModel};
+use super::faults::fault;
+use super::ops::{parse_duration, parse_op, parse_property};
+use super::raw::RawModel;
+use super::strategy::strategy;
 use super::workload::{Programs, workload};
 use super::{Expect, MAX_OPS, MAX_PROCESSES, Model, ModelError};
 
 /// Where errors go: the file and its text.
-struct Place<'a> {
-    file: &'a str,
-    text: &'a str,
+pub(super) struct Place<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
 }
 
 impl Place<'_> {
-    fn err<T>(&self, v: &Spanned<T>, message: impl Into<String>) -> ModelError {
+    pub fn err<T>(&self, v: &Spanned<T>, message: impl Into<String>) -> ModelError {
         ModelError::spanned(self.file, self.text, v.span(), message)
     }
 
-    fn duration(&self, v: &Spanned<String>) -> Result<Duration, ModelError> {
+    pub fn duration(&self, v: &Spanned<String>) -> Result<Duration, ModelError> {
         parse_duration(v.get_ref()).map_err(|m| self.err(v, m))
     }
 }
@@ -205,162 +207,6 @@ fn programs(p: &Place, raw: &RawModel, proto: &Protocol) -> Result<Programs, Mod
         }
     };
     Ok((programs, prelude))
-}
-
-fn fault(
-    p: &Place,
-    f: &Spanned<RawFault>,
-    n: usize,
-    proto: &Protocol,
-) -> Result<Result<Fault, Property>, ModelError> {
-    let raw = f.get_ref();
-    let kind = raw.kind.get_ref().as_str();
-    let process = || match &raw.process {
-        Some(i) if *i.get_ref() < n => Ok(*i.get_ref()),
-        Some(i) => Err(p.err(
-            i,
-            format!("expected a process number below {n}, found {}", i.get_ref()),
-        )),
-        None => Err(p.err(f, format!("a {kind} fault needs `process = N`"))),
-    };
-    let unused = |key: &str, present: bool| {
-        if present {
-            Err(p.err(f, format!("`{key}` does not apply to a {kind} fault")))
-        } else {
-            Ok(())
-        }
-    };
-    match kind {
-        "crash" => {
-            unused("duration", raw.duration.is_some())?;
-            unused("ahead", raw.ahead.is_some() || raw.behind.is_some())?;
-            unused("path", raw.path.is_some())?;
-            Ok(Ok(Fault::Crash {
-                process: process()?,
-            }))
-        }
-        "pause" => {
-            unused("ahead", raw.ahead.is_some() || raw.behind.is_some())?;
-            unused("path", raw.path.is_some())?;
-            let duration = match &raw.duration {
-                Some(d) => p.duration(d)?,
-                None => return Err(p.err(f, "a pause fault needs `duration = \"15s\"`")),
-            };
-            Ok(Ok(Fault::Pause {
-                process: process()?,
-                duration,
-            }))
-        }
-        "skew" => {
-            unused("duration", raw.duration.is_some())?;
-            unused("path", raw.path.is_some())?;
-            let skew = match (&raw.ahead, &raw.behind) {
-                (Some(a), None) => Skew::Ahead(p.duration(a)?),
-                (None, Some(b)) => Skew::Behind(p.duration(b)?),
-                _ => return Err(p.err(f, "a skew fault needs one of `ahead` or `behind`")),
-            };
-            Ok(Ok(Fault::Skew {
-                process: process()?,
-                skew,
-            }))
-        }
-        "power-loss" => {
-            unused("process", raw.process.is_some())?;
-            unused("duration", raw.duration.is_some())?;
-            unused("ahead", raw.ahead.is_some() || raw.behind.is_some())?;
-            let path = raw.path.clone().or_else(|| default_json_path(proto));
-            match path {
-                Some(path) => Ok(Err(Property::DurableAfterPowerLoss { path })),
-                None => Err(p.err(
-                    f,
-                    format!("a power-loss fault on {} needs `path`", proto.name()),
-                )),
-            }
-        }
-        other => Err(p.err(
-            &raw.kind,
-            format!(
-                "unknown fault kind {other:?}: expected one of: {}",
-                Fault::NAMES.join(", ")
-            ),
-        )),
-    }
-}
-
-fn strategy(p: &Place, raw: Option<&RawExplore>) -> Result<Strategy, ModelError> {
-    let Some(e) = raw else {
-        return Ok(Strategy::RandomThenPct {
-            seed: 0,
-            iterations: 10_000,
-            depth: 3,
-        });
-    };
-    let positive = |v: &Option<Spanned<usize>>, default: usize| match v {
-        Some(n) if *n.get_ref() == 0 => Err(p.err(n, "expected a positive number")),
-        Some(n) => Ok(*n.get_ref()),
-        None => Ok(default),
-    };
-    let iterations = positive(&e.iterations, 10_000)?;
-    let depth = positive(&e.depth, 3)?;
-    let name = e
-        .strategy
-        .as_ref()
-        .map_or("random-then-pct", |s| s.get_ref().as_str());
-    let seed = e.seed.unwrap_or(0);
-    let here = |key: &str| match &e.strategy {
-        Some(s) => p.err(s, format!("`{key}` does not apply to strategy {name:?}")),
-        None => ModelError::at(p.file, p.text, 0, format!("`{key}` does not apply")),
-    };
-    let refuse = |key: &str, present: bool| if present { Err(here(key)) } else { Ok(()) };
-    Ok(match name {
-        "random" => {
-            refuse("depth", e.depth.is_some())?;
-            refuse("preemptions", e.preemptions.is_some())?;
-            Strategy::Random { seed, iterations }
-        }
-        "pct" => {
-            refuse("preemptions", e.preemptions.is_some())?;
-            Strategy::Pct {
-                seed,
-                depth,
-                iterations,
-            }
-        }
-        "random-then-pct" => {
-            refuse("preemptions", e.preemptions.is_some())?;
-            Strategy::RandomThenPct {
-                seed,
-                iterations,
-                depth,
-            }
-        }
-        "dfs" => {
-            refuse("seed", e.seed.is_some())?;
-            refuse("depth", e.depth.is_some())?;
-            refuse("preemptions", e.preemptions.is_some())?;
-            Strategy::Dfs {
-                max_iterations: e.iterations.as_ref().map(|n| *n.get_ref()),
-            }
-        }
-        "loom" => {
-            refuse("seed", e.seed.is_some())?;
-            refuse("depth", e.depth.is_some())?;
-            refuse("iterations", e.iterations.is_some())?;
-            Strategy::Loom {
-                preemptions: e.preemptions.unwrap_or(2),
-            }
-        }
-        other => {
-            let s = e
-                .strategy
-                .as_ref()
-                .expect("a name other than the default was given");
-            return Err(p.err(
-                s,
-                format!("unknown strategy {other:?}: expected one of: random, pct, random-then-pct, dfs, loom"),
-            ));
-        }
-    })
 }
 
 /// Builds the model from what serde read.

@@ -22,8 +22,10 @@
 
 mod build;
 mod error;
+mod faults;
 pub mod ops;
 mod raw;
+mod strategy;
 pub mod workload;
 
 use std::fmt;
