@@ -80,6 +80,10 @@ use serde_json::json;
 
 use crate::history::{Outcome, Recorder, operation};
 
+#[path = "flock_handle.rs"]
+pub mod handle;
+pub use handle::FlockHandle;
+
 /// What a holder does with the lock file when it releases the lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Release {
@@ -166,6 +170,13 @@ pub enum FlockError {
         guard: Box<FlockGuard>,
         /// The pid of the process passed to `release`.
         called_by: u32,
+    },
+    /// A kept-open handle ([`FlockLock::handle`]) was asked of a variant
+    /// that deletes its lock file.
+    #[error("a kept-open lock handle needs flock/keep-file, not {variant}")]
+    HandleNeedsKeepFile {
+        /// The variant asked.
+        variant: &'static str,
     },
     /// A file-system call failed (the errno is in the error).
     #[error(transparent)]
