@@ -49,6 +49,16 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    /// The budget the tests' claims about fixed variants use: 10,000
+    /// random then 10,000 PCT schedules (depth 3) from `seed`.
+    pub fn standard(seed: u64) -> Strategy {
+        Strategy::RandomThenPct {
+            seed,
+            iterations: 10_000,
+            depth: 3,
+        }
+    }
+
     /// Random then PCT (depth 3) as `knobs` say.
     pub fn from_knobs(knobs: Knobs) -> Strategy {
         Strategy::RandomThenPct {

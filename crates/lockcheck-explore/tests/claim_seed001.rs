@@ -4,12 +4,9 @@ use lockcheck_explore::workloads::claimers;
 use lockcheck_explore::{Fault, Property, Strategy};
 use lockcheck_protocols::claim::ClaimVariant;
 
+/// 10,000 random then 10,000 PCT schedules from a fixed seed.
 fn budget() -> Strategy {
-    Strategy::RandomThenPct {
-        seed: 1,
-        iterations: 10_000,
-        depth: 3,
-    }
+    Strategy::standard(1)
 }
 
 #[test]

@@ -7,12 +7,9 @@ use lockcheck_explore::workloads::flock_lockers;
 use lockcheck_explore::{Property, Strategy};
 use lockcheck_protocols::flock_lock::Release;
 
+/// 10,000 random then 10,000 PCT schedules from a fixed seed.
 fn budget() -> Strategy {
-    Strategy::RandomThenPct {
-        seed: 1,
-        iterations: 10_000,
-        depth: 3,
-    }
+    Strategy::standard(1)
 }
 
 #[test]

@@ -4,12 +4,9 @@ use lockcheck_explore::workloads::{free_start, paused_holder, refresh_race};
 use lockcheck_explore::{Property, Strategy};
 use lockcheck_protocols::lockfile::Refresh;
 
+/// 10,000 random then 10,000 PCT schedules from a fixed seed.
 fn budget() -> Strategy {
-    Strategy::RandomThenPct {
-        seed: 4,
-        iterations: 10_000,
-        depth: 3,
-    }
+    Strategy::standard(4)
 }
 
 #[test]

@@ -7,12 +7,9 @@ use lockcheck_explore::workloads::registry_adders;
 use lockcheck_explore::{Fault, Op, Property, Protocol, REGISTRY, Scenario, Strategy};
 use lockcheck_protocols::registry::WriteMethod;
 
+/// 10,000 random then 10,000 PCT schedules from a fixed seed.
 fn budget() -> Strategy {
-    Strategy::RandomThenPct {
-        seed: 3,
-        iterations: 10_000,
-        depth: 3,
-    }
+    Strategy::standard(3)
 }
 
 fn registry(method: WriteMethod) -> Protocol {

@@ -5,12 +5,9 @@ use lockcheck_explore::workloads::board;
 use lockcheck_explore::{Op, Protocol, Scenario, Strategy};
 use lockcheck_protocols::taskboard::LockScope;
 
+/// 10,000 random then 10,000 PCT schedules from a fixed seed.
 fn budget() -> Strategy {
-    Strategy::RandomThenPct {
-        seed: 2,
-        iterations: 10_000,
-        depth: 3,
-    }
+    Strategy::standard(2)
 }
 
 fn assign(task: &str, agent: &str) -> Op {
