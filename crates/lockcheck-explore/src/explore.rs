@@ -103,7 +103,7 @@ impl Ticker {
 
 /// Explores with one shuttle scheduler until a violation or the end of
 /// its budget; returns the schedules run and what was found.
-fn shuttle_search(
+pub(crate) fn shuttle_search(
     scenario: &Scenario,
     scheduler: impl Scheduler + 'static,
     ticker: &Ticker,

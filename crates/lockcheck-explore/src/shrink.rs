@@ -8,13 +8,24 @@
 //! one segment (its task's steps happen later instead); and merging a
 //! segment into the next one of the same task (the task does not stop in
 //! between). Greedy, until nothing helps or the replay budget is spent.
+//!
+//! Greedy edits get stuck when the violation needs its few preemptions at
+//! places the found schedule reaches only through many others. So first,
+//! when the schedule has more than one preemption, a fresh PCT search
+//! with one, then two priority change points looks for the same violation
+//! with fewer (PCT with depth d preempts at d - 1 points at most).
 
-use crate::explore::{Found, replay};
+use shuttle::scheduler::PctScheduler;
+
+use crate::explore::{Found, Ticker, replay, shuttle_search};
 use crate::scenario::Scenario;
 use crate::schedule::Choice;
 
 /// Replays tried at most while shrinking one counterexample.
 const BUDGET: usize = 400;
+
+/// Schedules each low-depth PCT search runs at most.
+const PCT_BUDGET: usize = 300;
 
 /// How small a counterexample is: preemptions, then steps to the
 /// violation (or to the end).
@@ -26,6 +37,15 @@ fn size(found: &Found) -> (usize, u64) {
         .and_then(|v| v.step)
         .unwrap_or(found.execution.steps);
     (found.schedule.preemptions(), steps)
+}
+
+/// Whether `found` violates the property named `property`.
+fn same(found: &Found, property: &str) -> bool {
+    found
+        .execution
+        .violation
+        .as_ref()
+        .is_some_and(|v| v.property.name() == property)
 }
 
 /// Runs of equal choices: (choice, how many).
@@ -76,6 +96,18 @@ pub(crate) fn shrink(scenario: &Scenario, mut best: Found) -> Found {
         Some(v) => v.property.name(),
         None => return best,
     };
+    for depth in [2, 3] {
+        if best.schedule.preemptions() < depth {
+            break;
+        }
+        let pct = PctScheduler::new_from_seed(depth as u64, depth, PCT_BUDGET);
+        if let (_, Some(found)) = shuttle_search(scenario, pct, &Ticker::default())
+            && same(&found, property)
+            && size(&found) < size(&best)
+        {
+            best = found;
+        }
+    }
     let mut tries = 0;
     'improve: while tries < BUDGET {
         for candidate in candidates(&best) {
@@ -84,12 +116,7 @@ pub(crate) fn shrink(scenario: &Scenario, mut best: Found) -> Found {
             }
             tries += 1;
             let found = replay(scenario, candidate, false);
-            let same = found
-                .execution
-                .violation
-                .as_ref()
-                .is_some_and(|v| v.property.name() == property);
-            if same && size(&found) < size(&best) {
+            if same(&found, property) && size(&found) < size(&best) {
                 best = found;
                 continue 'improve;
             }
