@@ -30,6 +30,8 @@
 //! cargo bench --bench contention -- uncontended                 # the 1.2x goal
 //! ```
 
+#[path = "shared/report.rs"]
+mod report;
 #[path = "contention/run.rs"]
 mod run;
 #[path = "contention/stats.rs"]
@@ -41,7 +43,6 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::os::fd::AsRawFd;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
@@ -49,6 +50,7 @@ use lockcheck::fs::{RealFs, Wait};
 use lockcheck::protocols::flock_lock::{Acquire, FlockLock, Release};
 use lockcheck::protocols::history::NoHistory;
 
+use report::{criterion_dir, load_average};
 use run::{CHILD_ENV, child_main, run_processes, run_threads};
 use stats::{Row, Tally, rate, short};
 use strategy::Strategy;
@@ -206,23 +208,6 @@ fn contended(c: &mut Criterion, mode: Mode, rows: &mut Vec<Row>) {
         }
     }
     group.finish();
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_string())
-}
-
-/// Where criterion writes its reports, found the way criterion does.
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(home);
-    }
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(t) => PathBuf::from(t).join("criterion"),
-        None => PathBuf::from("target/criterion"),
-    }
 }
 
 /// One pivot table: a row per strategy, a column per contention level.

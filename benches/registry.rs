@@ -21,9 +21,11 @@
 //! cargo bench --bench registry -- 'registry/replace_fsync'
 //! ```
 
+#[path = "shared/report.rs"]
+mod report;
+
 use std::cell::RefCell;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -34,6 +36,7 @@ use lockcheck::protocols::history::NoHistory;
 use lockcheck::protocols::registry::{
     Agent, AgentRegistry, LockedRegistryFile, Registry, WriteMethod,
 };
+use report::{criterion_dir, load_average};
 
 /// Agents in the registry before the run.
 const AGENTS: usize = 20;
@@ -166,23 +169,6 @@ fn run(method: WriteMethod, fsync: bool, writers: usize, updates: u64) -> RunRes
         lost,
         unreadable,
     }
-}
-
-/// Where criterion writes its reports, found the way criterion does.
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(home);
-    }
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(t) => PathBuf::from(t).join("criterion"),
-        None => PathBuf::from("target/criterion"),
-    }
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_string())
 }
 
 fn main() {

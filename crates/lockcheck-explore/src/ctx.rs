@@ -11,7 +11,6 @@ use lockcheck_protocols::history::History;
 
 use crate::ghost::Ghost;
 use crate::linearizable::{Call, Return};
-use crate::program::Dead;
 use crate::property::{Property, Violation};
 
 /// One process of an execution: its [`SimProc`] (an `Fs`, `Clock` and
@@ -199,11 +198,6 @@ impl<R: Runtime> Ctx<R> {
         if let Some(ops) = &mut self.ghost.lock().ops {
             ops.info(self.index);
         }
-    }
-
-    /// An operation failed: the process goes on, unless it died.
-    pub(crate) fn gave_up(&self, _why: &str, dead: bool) -> Result<(), Dead> {
-        if dead { Err(Dead) } else { Ok(()) }
     }
 
     /// The process kills itself (SIGKILL): its beliefs die with it.

@@ -107,7 +107,6 @@ pub use program::{
 pub use property::{Property, Violation};
 pub use replay_trace::Replayed;
 pub use report::{Counterexample, Report};
-pub use run::{Execution, Threads};
 pub use scenario::{Body, Fault, Program, Scenario};
 pub use strategy::Strategy;
 

@@ -229,7 +229,7 @@ impl<R: Runtime> Interpreter<R> {
         } else {
             self.ctx.unknown();
         }
-        self.ctx.gave_up(&e.to_string(), dead)
+        unless_dead(dead)
     }
 
     fn step(&mut self, op: &Op) -> Result<(), Dead> {
@@ -386,7 +386,7 @@ impl<R: Runtime> Interpreter<R> {
                 let history = self.ctx.history();
                 match board.update_task_board(p, &*history, task, status) {
                     Ok(_) => Ok(()),
-                    Err(e) => self.ctx.gave_up(&e.to_string(), io_dead(&e)),
+                    Err(e) => unless_dead(io_dead(&e)),
                 }
             }
             (op, protocol) => {
@@ -446,7 +446,7 @@ impl<R: Runtime> Interpreter<R> {
                     } else {
                         self.ctx.failed();
                     }
-                    return self.ctx.gave_up(&e.to_string(), false);
+                    return Ok(());
                 }
             }
         }
@@ -544,7 +544,7 @@ impl<R: Runtime> Interpreter<R> {
                         Ok(())
                     }
                     Err(e) if dead(&e) => Err(Dead),
-                    Err(e) => self.ctx.gave_up(&e.to_string(), false),
+                    Err(_) => Ok(()),
                 }
             }
         }
@@ -576,6 +576,11 @@ fn spec_status(s: &AgentStatus) -> Status {
         AgentStatus::Terminated => Status::Terminated,
         AgentStatus::Other(other) => Status::Other(other.clone()),
     }
+}
+
+/// After a failed operation: the process goes on, unless it died.
+fn unless_dead(dead: bool) -> Result<(), Dead> {
+    if dead { Err(Dead) } else { Ok(()) }
 }
 
 /// The process died under an operation.

@@ -316,8 +316,14 @@ fn end_checks<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>, ghost: &Ghost) {
         return;
     }
     let snap = fs.snapshot();
+    let acked: Vec<String> = ghost
+        .lock()
+        .acked
+        .iter()
+        .map(|(_, id)| id.clone())
+        .collect();
     for property in &scenario.properties {
-        if let Some(detail) = end_check(property, scenario, fs, &snap, ghost) {
+        if let Some(detail) = end_check(property, scenario, fs, &snap, ghost, &acked) {
             let mut g = ghost.lock();
             g.record(Violation {
                 property: property.clone(),
@@ -335,13 +341,8 @@ fn end_check<R: Runtime>(
     fs: &SimFs<R>,
     snap: &Snapshot,
     ghost: &Ghost,
+    acked: &[String],
 ) -> Option<String> {
-    let acked: Vec<String> = ghost
-        .lock()
-        .acked
-        .iter()
-        .map(|(_, id)| id.clone())
-        .collect();
     match property {
         Property::NoTempFiles => {
             let left: Vec<&str> = snap.files().filter(|f| f.ends_with(".tmp")).collect();
@@ -364,7 +365,7 @@ fn end_check<R: Runtime>(
             })
         }
         Property::RegistryInvariants { path } => {
-            registry_problem(snap.file(path), path, &acked, "the registry")
+            registry_problem(snap.file(path), path, acked, "the registry")
         }
         Property::TaskBoardIntact { path } => {
             let Some(bytes) = snap.file(path) else {
@@ -390,7 +391,7 @@ fn end_check<R: Runtime>(
                     .as_ref()
                     .is_some_and(|p| matches!(p, Protocol::Registry { .. }))
                 {
-                    registry_problem(bytes, path, &acked, &what)
+                    registry_problem(bytes, path, acked, &what)
                 } else {
                     json_problem(bytes, path, &what)
                 }

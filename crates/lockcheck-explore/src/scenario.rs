@@ -91,7 +91,7 @@ pub struct Scenario {
     /// What a power loss keeps (for `durable-after-power-loss`).
     pub profile: Profile,
     /// Whether protocol operations are recorded into a history
-    /// ([`crate::Execution::history`]); always when `linearizable` is
+    /// ([`crate::Counterexample::history`]); always when `linearizable` is
     /// checked. Off by default: recording costs time.
     pub record_history: bool,
 }
@@ -183,7 +183,7 @@ impl Scenario {
     }
 
     /// Records the protocol operations of every execution into a history
-    /// ([`crate::Execution::history`]), by process number.
+    /// ([`crate::Counterexample::history`]), by process number.
     pub fn record_history(mut self) -> Scenario {
         self.record_history = true;
         self
