@@ -51,7 +51,7 @@ pub struct CheckArgs {
 pub struct ReplayArgs {
     /// The model file.
     pub model: PathBuf,
-    /// The schedule string, as `check` printed it (e.g. `v1:a18b19a16`).
+    /// The schedule string, as `check` printed it (e.g. `v1:a10b10a9`).
     pub schedule: String,
     /// Record the protocol operations, and write their history as an HTML
     /// timeline (with its linearizability verdict) to this file.

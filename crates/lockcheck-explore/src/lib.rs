@@ -48,13 +48,13 @@
 //!     4      [1:p101] open(\"lock\", O_WRONLY|O_CREAT|O_EXCL) = fd3
 //!     5      [1:p101] write(fd3, \"p101\") = 4
 //!     6      [1:p101] close(fd3) = 0
-//! schedule: v1:a18b19a16
-//! replay: LOCKCHECK_REPLAY=v1:a18b19a16 cargo test");
+//! schedule: v1:a10b10a9
+//! replay: LOCKCHECK_REPLAY=v1:a10b10a9 cargo test");
 //! # Ok::<(), lockcheck_explore::ExploreError>(())
 //! ```
 //!
 //! The schedule string replays that execution exactly:
-//! `Strategy::Replay("v1:a18b19a16".into())`, or the environment variable
+//! `Strategy::Replay("v1:a10b10a9".into())`, or the environment variable
 //! `LOCKCHECK_REPLAY` in front of the test command, as printed. Process 1
 //! got in while process 0 had deleted the lock file to rewrite it.
 //!

@@ -23,7 +23,7 @@ pub struct Replayed {
 
 impl Scenario {
     /// Runs exactly the schedule `schedule` (a string such as
-    /// `v1:a18b19a16`, as counterexamples print it) with every call
+    /// `v1:a10b10a9`, as counterexamples print it) with every call
     /// traced, and returns the whole timeline and the first violation.
     /// Unlike exploring with [`crate::Strategy::Replay`], the timeline is
     /// given even when no property fails.

@@ -27,6 +27,12 @@ const BUDGET: usize = 400;
 /// Schedules each low-depth PCT search runs at most.
 const PCT_BUDGET: usize = 300;
 
+/// Seeds tried at each PCT depth. A search stops at its first violation,
+/// which may still need more preemptions than the depth allows (PCT's
+/// initial priorities can preempt the first task too), so a few seeds are
+/// tried, keeping the smallest, until one reaches `depth - 1`.
+const PCT_SEEDS: u64 = 4;
+
 /// How small a counterexample is: preemptions, then steps to the
 /// violation (or to the end).
 fn size(found: &Found) -> (usize, u64) {
@@ -97,15 +103,17 @@ pub(crate) fn shrink(scenario: &Scenario, mut best: Found) -> Found {
         None => return best,
     };
     for depth in [2, 3] {
-        if best.schedule.preemptions() < depth {
-            break;
-        }
-        let pct = PctScheduler::new_from_seed(depth as u64, depth, PCT_BUDGET);
-        if let (_, Some(found)) = shuttle_search(scenario, pct, &Ticker::default())
-            && same(&found, property)
-            && size(&found) < size(&best)
-        {
-            best = found;
+        for seed in 0..PCT_SEEDS {
+            if best.schedule.preemptions() < depth {
+                break;
+            }
+            let pct = PctScheduler::new_from_seed(seed, depth, PCT_BUDGET);
+            if let (_, Some(found)) = shuttle_search(scenario, pct, &Ticker::default())
+                && same(&found, property)
+                && size(&found) < size(&best)
+            {
+                best = found;
+            }
         }
     }
     let mut tries = 0;

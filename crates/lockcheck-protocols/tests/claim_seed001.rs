@@ -543,14 +543,14 @@ enum Violation {
 
 /// Agent 1 claims the task and, if it got it, puts it back into
 /// `available/` (an agent giving a task up); agents 2 and 3 claim at the
-/// same time. Explored with PCT (seed 1, depth 3, `schedules` schedules);
+/// same time. Explored with PCT (seed 1, depth 4, `schedules` schedules);
 /// returns the violations found: a claim must not fail, and the claimed
 /// record must name the last agent that was told it claimed the task.
 fn requeue_race(release: Release, schedules: usize) -> BTreeSet<Violation> {
     let pool = TaskPool::new(POOL, ClaimVariant::Locked).with_lock(release);
     let found = Arc::new(Mutex::new(BTreeSet::new()));
     let out = found.clone();
-    let runner = Runner::new(PctScheduler::new_from_seed(1, 3, schedules), Config::new());
+    let runner = Runner::new(PctScheduler::new_from_seed(1, 4, schedules), Config::new());
     runner.run(move || {
         let fs = SimFs::<ShuttleRuntime>::build(SimConfig {
             trace: false,

@@ -17,8 +17,8 @@ use crate::sync::{Runtime, StdRuntime};
 use crate::{Fd, LockApi, LockKind, Metadata, Wait};
 
 /// One thread of a simulated process of a [`super::SimFs`]. The process has
-/// its own descriptor table; it implements [`Fs`], [`Clock`] and
-/// [`ProcessInfo`], so protocol code runs on it unchanged.
+/// its own descriptor table; it implements [`Fs`](crate::Fs), [`Clock`](crate::Clock) and
+/// [`ProcessInfo`](crate::ProcessInfo), so protocol code runs on it unchanged.
 ///
 /// [`super::SimFs::spawn`] gives the process's first thread; give every
 /// other thread of the same process its own handle with [`SimProc::thread`]
