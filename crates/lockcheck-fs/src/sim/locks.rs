@@ -5,7 +5,7 @@
 //! Linux, they conflict with each other), owned by a process or by an open
 //! file description.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use super::tree::Ino;
 use crate::LockKind;
@@ -25,7 +25,7 @@ pub(crate) enum Owner {
 /// Whole-file locks of one family, per inode.
 #[derive(Debug, Default)]
 pub(crate) struct Table {
-    held: HashMap<Ino, Vec<(Owner, LockKind)>>,
+    held: BTreeMap<Ino, Vec<(Owner, LockKind)>>,
 }
 
 impl Table {

@@ -3,7 +3,7 @@
 //! [`Tree`]; every change is an [`Op`] applied to the cache at once and to
 //! the durable tree when it becomes durable.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::FileKind;
@@ -108,13 +108,13 @@ impl Op {
 /// A set of inodes reachable from [`ROOT`].
 #[derive(Clone, Debug)]
 pub(crate) struct Tree {
-    pub inodes: HashMap<Ino, Inode>,
+    pub inodes: BTreeMap<Ino, Inode>,
 }
 
 impl Tree {
     /// An empty root directory.
     pub fn new() -> Tree {
-        let mut inodes = HashMap::new();
+        let mut inodes = BTreeMap::new();
         inodes.insert(ROOT, Inode::new(FileKind::Dir, Duration::ZERO));
         Tree { inodes }
     }
