@@ -1,6 +1,7 @@
 //! How SimFs meets shuttle's scheduler: every SimFs call is exactly one
 //! scheduling decision, and a process blocked in SimFs is not runnable
-//! until a step wakes it, so no scheduler (however unfair) can spin on it.
+//! until a step wakes it, so no scheduler (however unfair) can spin on it;
+//! and code that switches tasks inside a step is reported, not hung.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -92,4 +93,36 @@ fn a_process_blocked_on_a_lock_is_not_scheduled_until_the_holder_releases() {
         t.join().unwrap();
     });
     assert!(n < 25, "{n} decisions");
+}
+
+#[test]
+fn an_observer_that_switches_tasks_inside_a_step_panics_with_the_cause() {
+    // Before, this hung the OS thread that every shuttle task shares.
+    let outcome = std::panic::catch_unwind(|| {
+        let scheduler = shuttle::scheduler::RandomScheduler::new_from_seed(0, 100);
+        Runner::new(scheduler, Config::new()).run(|| {
+            let fs = SimFs::<ShuttleRuntime>::default();
+            let flag = Arc::new(shuttle::sync::atomic::AtomicBool::new(false));
+            let seen = Arc::clone(&flag);
+            fs.observe(move |_| {
+                seen.store(true, Ordering::SeqCst); // a scheduling point
+            });
+            let (a, b) = (fs.spawn(), fs.spawn());
+            let t = shuttle::thread::spawn(move || {
+                let _ = b.stat("x");
+            });
+            let _ = a.stat("x");
+            t.join().unwrap();
+        })
+    });
+    let panic = outcome.expect_err("the misuse is reported");
+    let message = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    assert!(
+        message.contains("must not call SimFs, its processes, or any shuttle primitive"),
+        "{message}"
+    );
 }

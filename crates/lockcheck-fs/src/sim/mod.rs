@@ -269,8 +269,10 @@ impl<R: Runtime> SimFs<R> {
     /// Calls `observer` right after every later step, with a read-only
     /// view of the file system as that step left it; replaces any earlier
     /// observer. It runs inside the step, under the simulation's lock: it
-    /// must not call back into this `SimFs` or its processes (record what
-    /// it finds, and act on it after the step).
+    /// must not call back into this `SimFs` or its processes, nor use
+    /// shuttle or loom primitives (record what it finds in std types, and
+    /// act on it after the step). Under shuttle, breaking this rule panics
+    /// with that explanation.
     pub fn observe(&self, observer: impl FnMut(&StepView<'_>) + Send + 'static) {
         self.with_state(|s| s.observer = Some(observe::Observer(Box::new(observer))));
     }

@@ -14,8 +14,8 @@
 //! deadlock of simulated processes is still a deadlock to shuttle.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, TryLockError};
 use std::task::{Poll, Waker};
 
 /// A mutex whose `lock` is exactly one shuttle scheduling point and whose
@@ -45,11 +45,22 @@ impl<T> Mutex<T> {
 
     /// Takes the lock with no scheduling point. A poisoned lock is
     /// recovered, as SimFs keeps its state consistent across a panic.
+    ///
+    /// The lock is always free here, since no task switches while holding
+    /// it, unless code running inside a step (an observer, say) took a
+    /// scheduling point: then waiting would hang the OS thread that all
+    /// shuttle tasks share, so this panics with the cause instead.
     fn relock(&self) -> Guard<'_, T> {
-        Guard {
-            mutex: self,
-            inner: self.data.lock().unwrap_or_else(|p| p.into_inner()),
-        }
+        let inner = match self.data.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => panic!(
+                "lockcheck: the simulation's lock is held by a task that switched out inside \
+                 a step; code that runs inside a step (a SimFs observer) must not call SimFs, \
+                 its processes, or any shuttle primitive"
+            ),
+        };
+        Guard { mutex: self, inner }
     }
 }
 
