@@ -145,6 +145,12 @@ const HISTORIES: &[(&str, &[u8], &str, &str)] = &[
         ":1:",
     ),
     (
+        "kv-number-value.json",
+        b"{\"events\": [{\"type\": \"invoke\", \"process\": 0, \"input\": {\"put\": {\"key\": \"x\", \"value\": 1}}}]}",
+        "kv",
+        ":1:",
+    ),
+    (
         "unknown-format.txt",
         b"hello, world\n",
         "register",

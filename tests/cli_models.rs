@@ -166,6 +166,37 @@ fn lincheck_of_a_json_mutex_history_with_two_holders_exits_1_and_writes_html() {
 }
 
 #[test]
+fn lincheck_reads_kv_histories_in_json_with_string_keys_and_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("kv.json");
+    let write = |last_read: &str| {
+        std::fs::write(
+            &history,
+            format!(
+                r#"{{"events": [
+{{"type": "invoke", "process": 0, "input": {{"put": {{"key": "x", "value": "a"}}}}}},
+{{"type": "ok", "process": 0, "output": "done"}},
+{{"type": "invoke", "process": 0, "input": {{"append": {{"key": "x", "value": "b"}}}}}},
+{{"type": "ok", "process": 0, "output": "done"}},
+{{"type": "invoke", "process": 1, "input": {{"get": {{"key": "x"}}}}}},
+{{"type": "ok", "process": 1, "output": {{"value": "{last_read}"}}}}
+]}}"#
+            ),
+        )
+        .unwrap();
+    };
+    for spec in ["kv", "kv-whole-map"] {
+        for (read, code, verdict) in [("ab", 0, "linearizable"), ("a", 1, "not linearizable")] {
+            write(read);
+            let out = lockcheck(&["lincheck", history.to_str().unwrap(), "--spec", spec]);
+            let stdout = text(&out.stdout);
+            assert_eq!(out.status.code(), Some(code), "{spec} {read}: {stdout}");
+            assert!(stdout.contains(verdict), "{spec} {read}: {stdout}");
+        }
+    }
+}
+
+#[test]
 fn lincheck_agrees_with_porcupine_on_its_kv_and_etcd_histories() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/porcupine");
     if !data.exists() {

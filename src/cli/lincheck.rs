@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::lincheck::formats::{
-    FormatError, parse_etcd_log, parse_json_history, parse_kv_edn, parse_register_edn,
+    FormatError, parse_etcd_log, parse_json_history, parse_kv_edn, parse_kv_json,
+    parse_register_edn,
 };
 use crate::lincheck::specs::{
     ClaimSpec, KvSpec, LeaseSpec, MutexSpec, RegisterSpec, RegistrySpec, TaskBoardSpec,
@@ -169,19 +170,21 @@ fn check(args: &LincheckArgs) -> Result<u8, String> {
             let h = parse_register_edn(text).map_err(|e| bad(&file, &e))?;
             Ok(finish(&RegisterSpec, &h, args, &file))
         }
-        (Format::Edn, SpecName::Kv | SpecName::KvWholeMap) => {
+        (Format::Edn | Format::Json, SpecName::Kv | SpecName::KvWholeMap) => {
             let spec = if args.spec == SpecName::Kv {
                 KvSpec::per_key()
             } else {
                 KvSpec::whole_map()
             };
-            let h = parse_kv_edn(text, &spec).map_err(|e| bad(&file, &e))?;
+            let h = if format == Format::Edn {
+                parse_kv_edn(text, &spec)
+            } else {
+                parse_kv_json(text, &spec)
+            };
+            let h = h.map_err(|e| bad(&file, &e))?;
             Ok(finish(&spec, &h, args, &file))
         }
         (Format::Edn, _) => wrong("EDN histories feed the register, kv and kv-whole-map specs"),
-        (Format::Json, SpecName::Kv | SpecName::KvWholeMap) => {
-            wrong("the kv specs read EDN histories (their values are interned)")
-        }
         (Format::Json, SpecName::Register) => json(&RegisterSpec, text, args, &file),
         (Format::Json, SpecName::Mutex) => json(&MutexSpec, text, args, &file),
         (Format::Json, SpecName::Lease) => json(&LeaseSpec, text, args, &file),

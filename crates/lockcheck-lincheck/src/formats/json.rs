@@ -33,14 +33,29 @@ pub struct JsonHistory<I, O> {
 pub fn parse_json_history<I: DeserializeOwned, O: DeserializeOwned>(
     text: &str,
 ) -> Result<History<I, O>, FormatError> {
+    into_history(parse_events(text)?)
+}
+
+/// The events of a JSON history document, not yet checked to form one.
+pub(crate) fn parse_events<I: DeserializeOwned, O: DeserializeOwned>(
+    text: &str,
+) -> Result<Vec<Event<I, O>>, FormatError> {
     let doc: JsonHistory<I, O> = serde_json::from_str(text).map_err(|e| FormatError::Syntax {
         line: e.line(),
         column: e.column(),
         expected: "a JSON history {\"events\": [...]}".to_string(),
         found: e.to_string(),
     })?;
+    Ok(doc.events)
+}
+
+/// A history of `events`; an event that does not fit is reported at its
+/// 1-based position, column 1 (see the module docs).
+pub(crate) fn into_history<I, O>(
+    events: impl IntoIterator<Item = Event<I, O>>,
+) -> Result<History<I, O>, FormatError> {
     let mut h = History::new();
-    for (i, e) in doc.events.into_iter().enumerate() {
+    for (i, e) in events.into_iter().enumerate() {
         h.push(e).map_err(|source| FormatError::History {
             line: i + 1,
             column: 1,
