@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::panic_message;
 use lockcheck_fs::sync::ShuttleRuntime;
 use lockcheck_fs::{
     Errno, Fd, Fs, LockApi, LockKind, OpenOptions, ProcessInfo, RealFs, SimFs, Wait, errno_of,
@@ -289,11 +291,7 @@ fn shuttle_reports_crossing_flocks_as_a_deadlock() {
         )
     });
     let panic = outcome.expect_err("some interleaving deadlocks");
-    let msg = panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default();
+    let msg = panic_message(&*panic);
     assert!(
         msg.contains("lockcheck: deadlock: every live process is blocked"),
         "{msg}"

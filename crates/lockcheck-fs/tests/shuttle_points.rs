@@ -11,6 +11,9 @@ use lockcheck_fs::{Fs, LockApi, LockKind, OpenOptions, SimFs, Wait};
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use shuttle::{Config, Runner};
 
+mod common;
+use common::panic_message;
+
 /// Runs one execution, always choosing the runnable task with the lowest
 /// id (the main thread whenever it can run), and counts the decisions.
 struct LowestFirst {
@@ -116,11 +119,7 @@ fn an_observer_that_switches_tasks_inside_a_step_panics_with_the_cause() {
         })
     });
     let panic = outcome.expect_err("the misuse is reported");
-    let message = panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default();
+    let message = panic_message(&*panic);
     assert!(
         message.contains("must not call SimFs, its processes, or any shuttle primitive"),
         "{message}"

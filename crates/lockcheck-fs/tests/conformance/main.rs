@@ -127,6 +127,8 @@ macro_rules! conformance {
     };
 }
 
+#[path = "../common/mod.rs"]
+mod common;
 mod file_io;
 mod locks;
 mod names;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use lockcheck_fs::{Clock, Errno, Fs, LockApi, LockKind, ProcessInfo, SimFs, Wait};
 
+use crate::common::panic_message;
 use crate::{assert_errno, assert_locks, assert_would_block, open, put, ro, rw};
 
 use LockApi::{Flock, Ofd, Posix};
@@ -164,11 +165,7 @@ fn a_lock_that_can_never_be_granted_is_reported_as_a_deadlock_not_a_hang() {
     p.flock(a, Exclusive, Wait::Block).unwrap();
     let blocked = catch_unwind(AssertUnwindSafe(|| p.flock(b, Exclusive, Wait::Block)));
     let panic = blocked.expect_err("a process waiting on itself can never proceed");
-    let message = panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default();
+    let message = panic_message(&*panic);
     assert!(message.contains("deadlock"), "{message}");
 }
 
