@@ -4,8 +4,10 @@
 //! the steps around it.
 //!
 //! It sits behind a std mutex on purpose: taking it is not a scheduling
-//! point for shuttle or loom, so a ghost update and the process's next
-//! step are never separated by another process's step.
+//! point for shuttle or loom. Under shuttle a SimFs call's one scheduling
+//! point is at its start, so a process's ghost updates are atomic with the
+//! step just before them: no other process runs in between (loom, whose
+//! mutex also switches on release, may run one there).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -1,6 +1,6 @@
 //! How SimFs meets shuttle's scheduler: every SimFs call is exactly one
-//! scheduling decision, and a process blocked in SimFs is not runnable
-//! until a step wakes it, so no scheduler (however unfair) can spin on it;
+//! scheduling decision, and a process blocked in SimFs returns only when a
+//! step wakes it, so no scheduler (however unfair) can spin on it;
 //! and code that switches tasks inside a step is reported, not hung.
 
 use std::sync::Arc;

@@ -274,7 +274,10 @@ impl<R: Runtime> SimFs<R> {
     /// act on it after the step). Under shuttle, breaking this rule panics
     /// with that explanation.
     pub fn observe(&self, observer: impl FnMut(&StepView<'_>) + Send + 'static) {
-        self.with_state(|s| s.observer = Some(observe::Observer(Box::new(observer))));
+        let new = observe::Observer(Box::new(observer));
+        let old = self.with_state(|s| s.observer.replace(new));
+        // Dropped outside the step: it may own handles whose drop is a step.
+        drop(old);
     }
 
     /// What the processes see now (the page cache).

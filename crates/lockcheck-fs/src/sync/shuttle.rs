@@ -2,10 +2,15 @@
 //!
 //! Shuttle's own `Mutex` takes a scheduling point when it is locked and
 //! another when it is released, so a SimFs call built on it costs the
-//! scheduler two decisions. The second one adds no behaviour: a SimFs
-//! call's effect is the whole critical section, and letting another
-//! process run just after it is the same as letting it run just before the
-//! next call. This mutex keeps the first point only. Shuttle runs one task
+//! scheduler two decisions. The second one adds no SimFs history: it
+//! comes before the lock is freed, so no other process's SimFs call can
+//! run there, and any call that runs after it could as well run at the
+//! caller's next call. (What it did add: another task's plain code, resumed
+//! from a scheduling point of its own, between a SimFs call and the code
+//! that follows it in the caller. Now that code runs atomically with the
+//! call before it, as it does between two system calls of one thread that
+//! the kernel does not preempt.) This mutex keeps the first point only.
+//! Shuttle runs one task
 //! at a time and never switches inside a SimFs call (the call neither locks
 //! nor yields inside), so the std mutex underneath is never contended.
 //!
@@ -97,10 +102,13 @@ impl Condvar {
     ///
     /// Nothing runs between the release and the block (shuttle switches
     /// only at its scheduling points), so no notification is lost. The
-    /// task blocks as a future does under `shuttle::future::block_on`: it
-    /// is not runnable until woken, so the scheduler spends no decisions on
-    /// spurious wake-ups (shuttle's `park` would allow them), and when
-    /// every task is blocked shuttle still sees the deadlock.
+    /// task blocks as a future does under `shuttle::future::block_on`, and
+    /// returns only once notified: shuttle's `park` would let the scheduler
+    /// wake it spuriously at every decision, which an unfair scheduler can
+    /// turn into an endless spin. (Shuttle keeps a task's last wake-up
+    /// flag after `block_on` returns, so a later wait may stay runnable for
+    /// one decision before it sleeps: a wasted decision, not a wake-up.)
+    /// When every task is blocked, shuttle still sees the deadlock.
     pub fn wait<'a, T>(&self, guard: Guard<'a, T>) -> Guard<'a, T> {
         let mutex = guard.mutex;
         let mut guard = Some(guard);

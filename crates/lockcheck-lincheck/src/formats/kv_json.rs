@@ -15,11 +15,13 @@
 //!
 //! A get that saw an absent key saw `""` (`{"value": null}` means the same).
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use super::error::FormatError;
 use super::json::{into_history, parse_events};
-use crate::history::{Event, History};
+use crate::history::{Event, History, ProcessId};
 use crate::specs::{KvInput, KvOutput, KvSpec};
 
 /// A kv operation as the document names it.
@@ -40,28 +42,62 @@ enum TextOutput {
 }
 
 /// Reads a key-value JSON history, interning its keys and values with
-/// `spec` (check it with the same spec, or a clone).
+/// `spec` (check it with the same spec, or a clone). An output of the
+/// wrong kind for its operation (`"done"` for a get, a value for a put or
+/// an append) is an error at that event, as is anything [`History::push`]
+/// refuses.
 pub fn parse_kv_json(text: &str, spec: &KvSpec) -> Result<History<KvInput, KvOutput>, FormatError> {
     let events = parse_events::<TextInput, TextOutput>(text)?;
-    into_history(events.into_iter().map(|e| match e {
-        Event::Invoke { process, input } => Event::Invoke {
-            process,
-            input: match input {
-                TextInput::Get { key } => spec.get(&key),
-                TextInput::Put { key, value } => spec.put(&key, &value),
-                TextInput::Append { key, value } => spec.append(&key, &value),
-            },
-        },
-        Event::Ok { process, output } => Event::Ok {
-            process,
-            output: match output {
-                TextOutput::Value(seen) => spec.saw(seen.as_deref().unwrap_or_default()),
-                TextOutput::Done => KvOutput::Done,
-            },
-        },
-        Event::Fail { process } => Event::Fail { process },
-        Event::Info { process } => Event::Info { process },
-    }))
+    // Whether each process's pending operation is a get.
+    let mut pending: BTreeMap<ProcessId, bool> = BTreeMap::new();
+    let mut out = Vec::with_capacity(events.len());
+    for (i, e) in events.into_iter().enumerate() {
+        out.push(match e {
+            Event::Invoke { process, input } => {
+                pending.insert(process, matches!(input, TextInput::Get { .. }));
+                Event::Invoke {
+                    process,
+                    input: match input {
+                        TextInput::Get { key } => spec.get(&key),
+                        TextInput::Put { key, value } => spec.put(&key, &value),
+                        TextInput::Append { key, value } => spec.append(&key, &value),
+                    },
+                }
+            }
+            Event::Ok { process, output } => {
+                let output = match (pending.remove(&process), output) {
+                    (Some(false), TextOutput::Value(_)) => {
+                        return Err(wrong_output(
+                            i,
+                            "\"done\" for a put or an append",
+                            "a value",
+                        ));
+                    }
+                    (Some(true), TextOutput::Done) => {
+                        return Err(wrong_output(i, "{\"value\": ...} for a get", "\"done\""));
+                    }
+                    (_, TextOutput::Value(seen)) => spec.saw(seen.as_deref().unwrap_or_default()),
+                    (_, TextOutput::Done) => KvOutput::Done,
+                };
+                Event::Ok { process, output }
+            }
+            Event::Fail { process } => {
+                pending.remove(&process);
+                Event::Fail { process }
+            }
+            Event::Info { process } => {
+                pending.remove(&process);
+                Event::Info { process }
+            }
+        });
+    }
+    into_history(out)
+}
+
+/// An output of the wrong kind at event `index` (reported as the json
+/// module reports events: 1-based position, column 1).
+fn wrong_output(index: usize, expected: &str, found: &str) -> FormatError {
+    FormatError::syntax(index + 1, 1, expected, found)
 }
 
 #[cfg(test)]
@@ -126,6 +162,27 @@ mod tests {
         let e = parse_kv_json(&text, &spec).unwrap_err();
         assert!(matches!(e, FormatError::Syntax { .. }), "{e}");
         assert!(e.to_string().contains("expected a string"), "{e}");
+    }
+
+    #[test]
+    fn an_output_of_the_wrong_kind_is_reported_at_its_event() {
+        let spec = KvSpec::per_key();
+        let text = doc(&[
+            r#"{"type": "invoke", "process": 0, "input": {"get": {"key": "x"}}}"#,
+            r#"{"type": "invoke", "process": 1, "input": {"put": {"key": "x", "value": "1"}}}"#,
+            r#"{"type": "ok", "process": 0, "output": "done"}"#,
+        ]);
+        let e = parse_kv_json(&text, &spec).unwrap_err().to_string();
+        assert!(
+            e.starts_with("line 3, column 1: expected {\"value\": ...} for a get"),
+            "{e}"
+        );
+        let text = doc(&[
+            r#"{"type": "invoke", "process": 1, "input": {"append": {"key": "x", "value": "1"}}}"#,
+            r#"{"type": "ok", "process": 1, "output": {"value": "1"}}"#,
+        ]);
+        let e = parse_kv_json(&text, &spec).unwrap_err().to_string();
+        assert!(e.starts_with("line 2, column 1: expected \"done\""), "{e}");
     }
 
     #[test]
