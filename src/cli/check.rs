@@ -91,11 +91,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                 return EXIT_BAD_INPUT;
             }
         };
-        let scenario = if args.html.is_some() {
-            m.scenario.clone().record_history()
-        } else {
-            m.scenario.clone()
-        };
+        let scenario = super::html::scenario_for(m, args.html.is_some());
         let explored = if bar.is_hidden() {
             scenario.explore_exactly(strategy.clone())
         } else {

@@ -14,11 +14,7 @@ pub fn run(args: &ReplayArgs) -> u8 {
             return EXIT_BAD_INPUT;
         }
     };
-    let scenario = if args.html.is_some() {
-        m.scenario.clone().record_history()
-    } else {
-        m.scenario.clone()
-    };
+    let scenario = super::html::scenario_for(&m, args.html.is_some());
     let r = match scenario.replay_traced(&args.schedule) {
         Ok(r) => r,
         Err(e) => {
