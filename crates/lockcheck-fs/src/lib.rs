@@ -67,7 +67,8 @@
 //! one scheduling point for shuttle and loom. The exceptions: a `write`
 //! longer than [`SimConfig::torn_write_size`] is several steps, and readers
 //! can see the file between them; a blocking lock or a sleep waits between
-//! steps; an flock conversion is two steps (see below). A read-modify-write
+//! steps; under [`FlockConversion::TwoStep`] an flock conversion is two
+//! steps (see below). A read-modify-write
 //! of a file is never atomic unless a lock makes it so.
 //!
 //! **Names and inodes.** Names (directory entries) and inodes are separate.
@@ -87,9 +88,15 @@
 //! **Locks.** Three families, all advisory and whole-file:
 //! - `flock` locks belong to the open file description: a second `open` of
 //!   the same file, even in the same process, contends. Converting between
-//!   shared and exclusive first drops the old lock (one step) and then takes
-//!   the new one (later steps), so another process can get in between, and
-//!   a failed non-blocking conversion leaves no lock at all.
+//!   shared and exclusive is one step, as in Linux 6.x
+//!   ([`FlockConversion::Atomic`], the default): a conversion that succeeds
+//!   lets no waiter in between, while one that meets a conflict has already
+//!   dropped the old lock, so a failed non-blocking conversion leaves no
+//!   lock at all and a blocking one waits holding nothing.
+//!   [`FlockConversion::TwoStep`] ([`SimConfig::flock_conversion`]) models
+//!   what flock(2) allows instead: the old lock is dropped in one step and
+//!   the new one taken in later steps, so another process can get in
+//!   between even when the conversion succeeds.
 //! - POSIX `fcntl` locks belong to the (process, inode) pair: descriptors
 //!   and threads of one process never exclude each other, and closing ANY
 //!   descriptor of the file in the process drops the lock. A blocking
@@ -155,6 +162,6 @@ pub use fs::{Fd, FileKind, Fs, LockApi, LockKind, Metadata, OpenOptions, Wait};
 pub use process::{Process, ProcessInfo};
 pub use real::RealFs;
 pub use sim::{
-    MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot, StepView, TraceEvent,
-    show_bytes,
+    FlockConversion, MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot, StepView,
+    TraceEvent, show_bytes,
 };

@@ -7,39 +7,17 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 mod common;
-use common::panic_message;
+use common::{panic_message, wait_for_kernel_waiters};
 use lockcheck_fs::sync::ShuttleRuntime;
 use lockcheck_fs::{
-    Errno, Fd, Fs, LockApi, LockKind, OpenOptions, ProcessInfo, RealFs, SimFs, Wait, errno_of,
+    Errno, Fd, FlockConversion, Fs, LockApi, LockKind, OpenOptions, ProcessInfo, RealFs, SimConfig,
+    SimFs, Wait, errno_of,
 };
 
 fn rw_create() -> OpenOptions {
     OpenOptions::new().read(true).write(true).create(true)
-}
-
-/// Waits until /proc/locks shows a process asleep waiting for a lock on
-/// the file at `path` (its device and inode, as `MAJ:MIN:INO`). Panics
-/// after a minute: that is a failure, not a verdict.
-fn wait_for_kernel_waiter(path: &std::path::Path) {
-    use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path).expect("the lock file exists");
-    let (major, minor) = (libc::major(meta.dev()), libc::minor(meta.dev()));
-    let id = format!(" {major:02x}:{minor:02x}:{} ", meta.ino());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let locks = std::fs::read_to_string("/proc/locks").expect("/proc/locks is readable");
-        if locks.lines().any(|l| l.contains("->") && l.contains(&id)) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no waiter on{id}appeared in /proc/locks:\n{locks}"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
 }
 
 /// On RealFs: `holder` holds a lock on `file`; a thread blocks taking
@@ -66,7 +44,7 @@ fn real_waiter_gets_lock_only_after(
                 .unwrap();
             released.load(Ordering::SeqCst)
         });
-        wait_for_kernel_waiter(&dir.path().join("lock"));
+        wait_for_kernel_waiters(&dir.path().join("lock"), 1);
         released.store(true, Ordering::SeqCst);
         release(&holder, fh);
         assert!(
@@ -295,5 +273,62 @@ fn shuttle_reports_crossing_flocks_as_a_deadlock() {
     assert!(
         msg.contains("lockcheck: deadlock: every live process is blocked"),
         "{msg}"
+    );
+}
+
+/// Under shuttle's DFS scheduler: `p` holds a shared flock and upgrades it
+/// while another process asks for an exclusive one. Returns in how many
+/// interleavings the other process held the lock before `p`'s upgrade
+/// returned, and how many interleavings there were.
+fn upgrades_overtaken_by_a_waiter(conversion: FlockConversion) -> (usize, usize) {
+    let (runs, overtaken) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (r2, o2) = (runs.clone(), overtaken.clone());
+    shuttle::check_dfs(
+        move || {
+            let config = SimConfig {
+                flock_conversion: conversion,
+                ..SimConfig::default()
+            };
+            let fs = SimFs::<ShuttleRuntime>::build(config);
+            let (p, q) = (fs.spawn(), fs.spawn());
+            let a = p.open("lock", rw_create()).unwrap();
+            let b = q.open("lock", rw_create()).unwrap();
+            p.flock(a, LockKind::Shared, Wait::Block).unwrap();
+            let got = Arc::new(shuttle::sync::atomic::AtomicBool::new(false));
+            let seen = got.clone();
+            let t = shuttle::thread::spawn(move || {
+                q.flock(b, LockKind::Exclusive, Wait::Block).unwrap();
+                seen.store(true, Ordering::SeqCst);
+                q.unlock(b, LockApi::Flock).unwrap();
+            });
+            p.flock(a, LockKind::Exclusive, Wait::Block).unwrap();
+            if got.load(Ordering::SeqCst) {
+                o2.fetch_add(1, Ordering::SeqCst);
+            }
+            p.unlock(a, LockApi::Flock).unwrap();
+            t.join().unwrap();
+            r2.fetch_add(1, Ordering::SeqCst);
+        },
+        None,
+    );
+    (
+        overtaken.load(Ordering::SeqCst),
+        runs.load(Ordering::SeqCst),
+    )
+}
+
+#[test]
+fn flock_conversion_lets_no_waiter_in_between_in_every_interleaving() {
+    let (overtaken, runs) = upgrades_overtaken_by_a_waiter(FlockConversion::Atomic);
+    assert!(runs > 1, "{runs} interleavings");
+    assert_eq!(overtaken, 0, "of {runs} interleavings");
+}
+
+#[test]
+fn two_step_flock_conversion_lets_a_waiter_in_between_in_some_interleavings() {
+    let (overtaken, runs) = upgrades_overtaken_by_a_waiter(FlockConversion::TwoStep);
+    assert!(
+        overtaken > 0 && overtaken < runs,
+        "{overtaken} of {runs} interleavings overtaken"
     );
 }

@@ -6,6 +6,7 @@ use std::io::{self, SeekFrom};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+use super::config::FlockConversion;
 use super::lock_ops::Attempt;
 use super::proc::{Poll, SimProc};
 use super::show::Shown;
@@ -159,11 +160,10 @@ impl<R: Runtime> Fs for SimProc<R> {
 
     fn lock(&self, fd: Fd, api: LockApi, kind: LockKind, wait: Wait) -> io::Result<()> {
         let call = || lock_call(fd, api, kind, wait);
+        let two_step =
+            api == LockApi::Flock && self.shared.flock_conversion == FlockConversion::TwoStep;
         let attempt = |s: &mut State, convert: bool| -> io::Result<Option<Attempt>> {
-            if convert
-                && api == LockApi::Flock
-                && s.flock_drop_for_conversion(self.who, fd, kind)?
-            {
+            if convert && two_step && s.flock_drop_for_conversion(self.who, fd, kind)? {
                 return Ok(None);
             }
             s.lock_attempt(self.who, fd, api, kind, wait).map(Some)

@@ -17,17 +17,40 @@ pub struct SimConfig {
     pub trace: bool,
     /// What `now()` returns at virtual time zero.
     pub start_time: SystemTime,
+    /// How an flock conversion (shared to exclusive or back) behaves.
+    pub flock_conversion: FlockConversion,
+}
+
+/// How `flock` converts a lock the open file description already holds
+/// into the other kind (shared to exclusive, or exclusive to shared).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FlockConversion {
+    /// Linux 6.x (`flock_lock_inode` in fs/locks.c): one step. The old
+    /// lock is dropped and the new one taken under one hold of the inode's
+    /// lock list, so a conversion that succeeds lets no waiter in between.
+    /// A conversion that meets a conflict has already dropped the old
+    /// lock: without waiting it fails with `EWOULDBLOCK` holding nothing;
+    /// waiting, it waits holding nothing.
+    #[default]
+    Atomic,
+    /// What flock(2) allows ("converting a lock is not guaranteed to be
+    /// atomic"): the old lock is dropped in one step and the new one taken
+    /// in a later step, so another process can get in between. For
+    /// protocols that must be safe on any kernel the man page covers.
+    TwoStep,
 }
 
 impl Default for SimConfig {
-    /// In-order durability, atomic writes, tracing on, starting at
-    /// 2025-01-01T00:00:00Z.
+    /// In-order durability, atomic writes, tracing on, atomic flock
+    /// conversion, starting at 2025-01-01T00:00:00Z.
     fn default() -> Self {
         SimConfig {
             profile: Profile::InOrder,
             torn_write_size: None,
             trace: true,
             start_time: SystemTime::UNIX_EPOCH + Duration::from_secs(1_735_689_600),
+            flock_conversion: FlockConversion::Atomic,
         }
     }
 }

@@ -44,7 +44,8 @@ impl State {
         }
     }
 
-    /// The first half of an flock conversion: if the descriptor holds an
+    /// The first half of a two-step flock conversion
+    /// ([`crate::FlockConversion::TwoStep`]): if the descriptor holds an
     /// flock of the other kind, drop it (and wake waiters). Returns true if
     /// it did; the new lock is then taken in later steps, so another
     /// process can get in between, as flock(2) warns.
@@ -66,8 +67,12 @@ impl State {
     }
 
     /// One attempt to take a lock. POSIX and OFD locks need the descriptor
-    /// open for reading (shared) or writing (exclusive). A POSIX lock
-    /// replaces the owner's lock of the other kind atomically.
+    /// open for reading (shared) or writing (exclusive). A lock of the
+    /// other kind held by the same owner is replaced in this one step when
+    /// nothing conflicts. When something does, a POSIX or OFD lock stays
+    /// as it was, while an flock is dropped (as Linux's `flock_lock_inode`
+    /// drops it before it looks for conflicts): the caller fails or waits
+    /// holding nothing.
     pub fn try_lock(
         &mut self,
         who: Who,
@@ -98,6 +103,9 @@ impl State {
                 self.wake_all();
             }
             return Ok(Attempt::Taken);
+        }
+        if api == LockApi::Flock && self.locks.flock.remove(ino, owner) {
+            self.wake_all();
         }
         let names: Vec<String> = blockers.iter().map(|b| self.owner_name(*b)).collect();
         Ok(Attempt::Conflict(format!(

@@ -20,7 +20,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-pub use config::SimConfig;
+pub use config::{FlockConversion, SimConfig};
 pub use durable::{MAX_REORDERED, Profile};
 pub use observe::StepView;
 pub use proc::SimProc;
@@ -48,6 +48,7 @@ pub(crate) struct Shared<R: Runtime> {
     trace: bool,
     torn_write_size: Option<usize>,
     start_time: SystemTime,
+    flock_conversion: FlockConversion,
 }
 
 /// How far a process's clock is from the simulation's clock.
@@ -113,6 +114,7 @@ impl<R: Runtime> SimFs<R> {
             trace: config.trace,
             torn_write_size: config.torn_write_size,
             start_time: config.start_time,
+            flock_conversion: config.flock_conversion,
             state: R::mutex(State::new(config.profile)),
             cv: R::condvar(),
         };

@@ -26,6 +26,9 @@ conformance! {
     flock_relock_of_the_same_kind_succeeds_and_downgrade_lets_readers_in,
     flock_survives_unlink_and_a_new_file_at_the_name_is_not_locked,
     failed_nonblocking_flock_upgrade_loses_the_shared_lock,
+    flock_upgrade_lets_no_waiter_in_between,
+    flock_downgrade_lets_no_exclusive_waiter_in_between,
+    blocked_flock_upgrade_waits_holding_nothing,
     blocking_flock_waits_until_the_holder_releases,
     crossing_blocking_flock_upgrades_do_not_deadlock,
     flock_contends_through_a_hard_link,
@@ -156,6 +159,77 @@ fn failed_nonblocking_flock_upgrade_loses_the_shared_lock<W: World>(w: &W) {
     // Had `a` kept its shared lock, this would fail.
     assert_locks(&r, c, Flock, Exclusive);
     assert_would_block(&p, a, Flock, Shared);
+}
+
+/// `p` converts its lock on the file to `to` while another process is
+/// asleep waiting for an exclusive lock: the conversion succeeds at once,
+/// and the waiter gets the lock only after `p` unlocks. Linux converts
+/// under one hold of the inode's lock list, so no waiter gets in between.
+fn conversion_with_an_exclusive_waiter<W: World>(w: &W, from: LockKind, to: LockKind) {
+    let (p, q) = (w.process(), w.process());
+    put(&p, "lock", b"");
+    let (a, b) = (open(&p, "lock", ro()), open(&q, "lock", ro()));
+    p.flock(a, from, Wait::Block).unwrap();
+    let (unlocked, waiter_in) = (AtomicBool::new(false), AtomicBool::new(false));
+    thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            q.flock(b, Exclusive, Wait::Block).unwrap();
+            waiter_in.store(true, Ordering::SeqCst);
+            assert!(
+                unlocked.load(Ordering::SeqCst),
+                "the waiter got in while the converted lock was held"
+            );
+            q.unlock(b, Flock).unwrap();
+        });
+        w.await_waiters("lock", 1);
+        p.flock(a, to, Wait::Block).unwrap();
+        assert!(
+            !waiter_in.load(Ordering::SeqCst),
+            "the waiter got in during the conversion"
+        );
+        let probe = open(&p, "lock", ro());
+        assert_would_block(&p, probe, Flock, Exclusive);
+        match to {
+            Shared => assert_locks(&p, probe, Flock, Shared),
+            Exclusive => assert_would_block(&p, probe, Flock, Shared),
+        }
+        p.close(probe).unwrap();
+        unlocked.store(true, Ordering::SeqCst);
+        p.unlock(a, Flock).unwrap();
+        waiter.join().unwrap();
+    });
+}
+
+fn flock_upgrade_lets_no_waiter_in_between<W: World>(w: &W) {
+    conversion_with_an_exclusive_waiter(w, Shared, Exclusive);
+}
+
+fn flock_downgrade_lets_no_exclusive_waiter_in_between<W: World>(w: &W) {
+    conversion_with_an_exclusive_waiter(w, Exclusive, Shared);
+}
+
+fn blocked_flock_upgrade_waits_holding_nothing<W: World>(w: &W) {
+    // Linux drops the old lock before it looks for a conflict: an upgrade
+    // that has to wait waits without its shared lock.
+    let (p, q) = (w.process(), w.process());
+    put(&p, "lock", b"");
+    let (a, b) = (open(&p, "lock", ro()), open(&q, "lock", ro()));
+    assert_locks(&p, a, Flock, Shared);
+    assert_locks(&q, b, Flock, Shared);
+    let released = AtomicBool::new(false);
+    thread::scope(|s| {
+        let upgrader = s.spawn(|| {
+            p.flock(a, Exclusive, Wait::Block).unwrap();
+            assert!(released.load(Ordering::SeqCst), "upgraded while q held");
+        });
+        w.await_waiters("lock", 1);
+        // Had `a` kept its shared lock, q's upgrade would fail.
+        assert_locks(&q, b, Flock, Exclusive);
+        released.store(true, Ordering::SeqCst);
+        q.unlock(b, Flock).unwrap();
+        upgrader.join().unwrap();
+    });
+    assert_would_block(&q, b, Flock, Shared);
 }
 
 fn blocking_flock_waits_until_the_holder_releases<W: World>(w: &W) {

@@ -35,6 +35,10 @@ pub trait World {
     /// A new process (on the real backend: a new `RealFs` in this OS
     /// process, with its own descriptor table).
     fn process(&self) -> Self::P;
+    /// Returns once at least `count` lock requests on the file at `path`
+    /// are asleep waiting (on the real backend: as /proc/locks shows; on
+    /// SimFs: blocked processes, so give each waiter its own process).
+    fn await_waiters(&self, path: &str, count: usize);
 }
 
 /// A fresh temporary directory seen through `RealFs`; removed by
@@ -77,6 +81,9 @@ impl World for RealWorld {
     fn process(&self) -> RealFs {
         RealFs::new(self.dir.path()).expect("open the temporary directory")
     }
+    fn await_waiters(&self, path: &str, count: usize) {
+        common::wait_for_kernel_waiters(&self.dir.path().join(path), count);
+    }
 }
 
 /// A fresh simulation; each process is a `SimFs::spawn`.
@@ -102,6 +109,11 @@ impl World for SimWorld {
     type P = SimProc;
     fn process(&self) -> SimProc {
         self.fs.spawn()
+    }
+    fn await_waiters(&self, _path: &str, count: usize) {
+        while self.fs.blocked_pids().len() < count {
+            std::thread::yield_now();
+        }
     }
 }
 
