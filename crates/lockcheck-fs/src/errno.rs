@@ -56,6 +56,7 @@ errnos! {
     EIO => "Input/output error.",
     EFBIG => "File too large (SimFs keeps files in memory: at most 1 GiB).",
     ESRCH => "The calling simulated process has crashed or exited.",
+    ECHILD => "No exited, unreaped process with this pid (SimFs::reap).",
 }
 
 impl fmt::Display for Errno {

@@ -130,12 +130,17 @@
 //! wake-up time. Calls take no time. So a lease expires only if a holder
 //! sleeps or is paused ([`SimFs::pause`], a GC pause or SIGSTOP) past it,
 //! never because the scheduler was slow. Clocks can be skewed per process
-//! ([`SimFs::skew_clock`]). A process is alive from [`SimFs::spawn`] until
-//! its last [`SimProc`] handle is dropped (exit) or it crashes. Each handle
+//! ([`SimFs::skew_clock`]). A process runs from [`SimFs::spawn`] until its
+//! last [`SimProc`] handle is dropped (exit) or it crashes. As on Linux, an
+//! exited process is a zombie until its parent reaps it: `kill(pid, 0)`
+//! ([`ProcessInfo::is_alive`]) still succeeds and its pid is not reused.
+//! The harness that spawns the processes is their parent and reaps
+//! explicitly ([`SimFs::reap`]); nothing reaps by itself. A crash
+//! ([`SimFs::crash`]) is SIGKILL followed at once by the reaping. Each handle
 //! is one thread of the process ([`SimProc::thread`] makes another); a
 //! thread that makes no calls counts as running and holds the clock, so
 //! drop the handles of threads that are done. Pids count up from 100 and
-//! can be reused after a crash ([`SimFs::spawn_with_pid`]).
+//! can be reused once reaped ([`SimFs::spawn_with_pid`]).
 //!
 //! **Determinism.** The same scenario under the same schedule gives the
 //! same trace, bit for bit: SimFs has no randomness, no wall-clock reads and

@@ -238,7 +238,7 @@ impl<R: Runtime> ProcessInfo for SimProc<R> {
     fn is_alive(&self, pid: u32) -> bool {
         let alive = self.step(
             || format!("kill({pid}, 0)"),
-            |s| Ok(s.procs.get(&pid).is_some_and(|p| p.alive())),
+            |s| Ok(s.procs.get(&pid).is_some_and(|p| p.answers_kill())),
         );
         alive.unwrap_or(false)
     }

@@ -146,8 +146,8 @@ impl<R: Runtime> SimFs<R> {
     }
 
     /// Starts a process with the given pid, which may be the pid of a
-    /// process that has crashed or exited (pid reuse). `EEXIST` if a live
-    /// process has it.
+    /// process that has crashed, or exited and been reaped (pid reuse).
+    /// `EEXIST` if a running process or an unreaped zombie has it.
     pub fn spawn_with_pid(&self, pid: u32) -> io::Result<SimProc<R>> {
         let who = self.with_state(|s| s.spawn(Some(pid)))?;
         Ok(SimProc {
@@ -156,9 +156,10 @@ impl<R: Runtime> SimFs<R> {
         })
     }
 
-    /// Kills a process (SIGKILL): its descriptors close and its locks go;
-    /// everything it wrote stays in the page cache. Its further calls fail
-    /// with `ESRCH`. No-op for a process that already ended.
+    /// Kills a process (SIGKILL) and reaps it at once: its descriptors
+    /// close and its locks go; everything it wrote stays in the page cache;
+    /// `kill(pid, 0)` fails from now on. Its further calls fail with
+    /// `ESRCH`. No-op for a process that already ended.
     pub fn crash(&self, pid: u32) {
         let _ = self.fault(
             pid,
@@ -168,6 +169,18 @@ impl<R: Runtime> SimFs<R> {
                 Ok(())
             },
         );
+    }
+
+    /// Reaps a process that has exited (its last [`SimProc`] handle was
+    /// dropped), as its parent's `waitpid` would: until then it is a
+    /// zombie, which `kill(pid, 0)` ([`crate::ProcessInfo::is_alive`])
+    /// still reports alive and whose pid cannot be reused. The harness
+    /// that spawned the processes is their parent and reaps them; nothing
+    /// else does. `EWOULDBLOCK` (`EAGAIN`, as `WNOHANG` finds nothing) if
+    /// the process is still running, `ECHILD` if no exited, unreaped
+    /// process has this pid.
+    pub fn reap(&self, pid: u32) -> io::Result<()> {
+        self.fault(pid, || "reap (waitpid)".into(), |s| s.reap(pid))
     }
 
     /// Stops a process (SIGSTOP, a GC pause) for `d` of virtual time from
@@ -239,7 +252,7 @@ impl<R: Runtime> SimFs<R> {
         self.with_state(|s| s.trace.clone())
     }
 
-    /// The pids of live processes, sorted.
+    /// The pids of running processes (not exited, not crashed), sorted.
     pub fn live_pids(&self) -> Vec<u32> {
         self.with_state(|s| {
             s.procs

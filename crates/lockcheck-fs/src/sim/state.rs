@@ -37,9 +37,12 @@ pub(crate) enum Status {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Life {
     Alive,
-    /// Exited normally: its last handle was dropped.
+    /// Exited normally (its last handle was dropped) and not reaped yet: a
+    /// zombie, which still answers `kill(pid, 0)`.
     Exited,
-    /// Killed (SIGKILL) or lost in a power failure.
+    /// Exited and reaped by its parent ([`super::SimFs::reap`]).
+    Reaped,
+    /// Killed (SIGKILL) and reaped at once, or lost in a power failure.
     Crashed,
 }
 
@@ -85,8 +88,15 @@ pub(crate) struct ProcState {
 }
 
 impl ProcState {
+    /// Running: it has neither exited nor crashed.
     pub fn alive(&self) -> bool {
         self.life == Life::Alive
+    }
+
+    /// What `kill(pid, 0)` says: true until the process is reaped, so a
+    /// zombie (exited, not reaped) still counts.
+    pub fn answers_kill(&self) -> bool {
+        matches!(self.life, Life::Alive | Life::Exited)
     }
 }
 
@@ -153,10 +163,10 @@ impl State {
     // ---- processes -------------------------------------------------------
 
     /// Registers a new process with the next unused pid, or with `pid` when
-    /// given (`EEXIST` if a live process has it).
+    /// given (`EEXIST` if a process that is not yet reaped has it).
     pub fn spawn(&mut self, pid: Option<u32>) -> io::Result<Who> {
         let pid = match pid {
-            Some(p) if self.procs.get(&p).is_some_and(ProcState::alive) => {
+            Some(p) if self.procs.get(&p).is_some_and(ProcState::answers_kill) => {
                 return Err(err(Errno::EEXIST));
             }
             Some(p) => p,
@@ -253,12 +263,26 @@ impl State {
         self.wake_all();
     }
 
+    /// Reaps an exited process (`waitpid` by its parent): `EWOULDBLOCK`
+    /// (`EAGAIN`) if it is still running, `ECHILD` if there is no exited, unreaped process with
+    /// this pid.
+    pub fn reap(&mut self, pid: u32) -> io::Result<()> {
+        match self.procs.get_mut(&pid).map(|p| (p.life, p)) {
+            Some((Life::Exited, p)) => {
+                p.life = Life::Reaped;
+                Ok(())
+            }
+            Some((Life::Alive, _)) => Err(err(Errno::EWOULDBLOCK)),
+            _ => Err(err(Errno::ECHILD)),
+        }
+    }
+
     /// Power loss: every process dies, every descriptor and lock is gone,
     /// and `tree` is both what processes see and what is durable.
     pub fn power_loss(&mut self, mut tree: Tree) {
         tree.retain_reachable();
         for p in self.procs.values_mut() {
-            if p.alive() {
+            if p.answers_kill() {
                 p.life = Life::Crashed;
             }
             p.fds.clear();

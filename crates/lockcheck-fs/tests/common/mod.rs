@@ -17,6 +17,7 @@ pub fn panic_message(panic: &(dyn Any + Send)) -> String {
 /// for a lock on the file at `path` (its device and inode, as
 /// `MAJ:MIN:INO`; a waiter's line has `->`). Panics after a minute: that
 /// is a failure, not a verdict.
+#[allow(dead_code)] // Not every test binary that includes this module uses it.
 pub fn wait_for_kernel_waiters(path: &Path, count: usize) {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(path).expect("the lock file exists");

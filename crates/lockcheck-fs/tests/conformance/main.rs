@@ -25,7 +25,8 @@ use std::io;
 use std::path::Path;
 
 use lockcheck_fs::{
-    Errno, Fd, Fs, LockApi, LockKind, OpenOptions, Process, RealFs, SimFs, SimProc, Wait, errno_of,
+    Errno, Fd, Fs, LockApi, LockKind, OpenOptions, Process, ProcessInfo, RealFs, SimFs, SimProc,
+    Wait, errno_of,
 };
 
 /// A file system and a way to start processes on it.
@@ -39,12 +40,19 @@ pub trait World {
     /// are asleep waiting (on the real backend: as /proc/locks shows; on
     /// SimFs: blocked processes, so give each waiter its own process).
     fn await_waiters(&self, path: &str, count: usize);
+    /// Starts a process that exits at once, and returns its pid once it
+    /// has exited, without reaping it: it is a zombie.
+    fn exit_unreaped(&self) -> u32;
+    /// Reaps the exited process `pid` (`waitpid`, as its parent).
+    fn reap(&self, pid: u32);
 }
 
 /// A fresh temporary directory seen through `RealFs`; removed by
 /// [`RealWorld::close`] (or on drop when a test panics).
 pub struct RealWorld {
     dir: tempfile::TempDir,
+    /// Child processes started by [`World::exit_unreaped`], not yet reaped.
+    children: std::sync::Mutex<Vec<std::process::Child>>,
 }
 
 impl RealWorld {
@@ -54,7 +62,10 @@ impl RealWorld {
             .prefix("lockcheck-conformance-")
             .tempdir()
             .expect("create a temporary directory");
-        RealWorld { dir }
+        RealWorld {
+            dir,
+            children: Default::default(),
+        }
     }
 
     /// The host directory behind this world.
@@ -83,6 +94,40 @@ impl World for RealWorld {
     }
     fn await_waiters(&self, path: &str, count: usize) {
         common::wait_for_kernel_waiters(&self.dir.path().join(path), count);
+    }
+
+    fn exit_unreaped(&self) -> u32 {
+        // This test binary, asked for a test that does not exist, exits at once.
+        let child = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+            .args(["--exact", "lockcheck-no-such-test"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start a child process");
+        let pid = child.id();
+        self.children.lock().unwrap().push(child);
+        // SAFETY: `siginfo_t` is plain data; all-zero is a valid value.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        loop {
+            // SAFETY: waitid writes only to `info`; WNOWAIT leaves the child
+            // a zombie, as this function promises.
+            let r =
+                unsafe { libc::waitid(libc::P_PID, pid, &mut info, libc::WEXITED | libc::WNOWAIT) };
+            if r == 0 {
+                return pid;
+            }
+            let e = io::Error::last_os_error();
+            assert_eq!(e.kind(), io::ErrorKind::Interrupted, "waitid: {e}");
+        }
+    }
+
+    fn reap(&self, pid: u32) {
+        let mut children = self.children.lock().unwrap();
+        let i = children
+            .iter()
+            .position(|c| c.id() == pid)
+            .expect("a child started by exit_unreaped");
+        children.remove(i).wait().expect("reap the child");
     }
 }
 
@@ -114,6 +159,17 @@ impl World for SimWorld {
         while self.fs.blocked_pids().len() < count {
             std::thread::yield_now();
         }
+    }
+
+    fn exit_unreaped(&self) -> u32 {
+        let p = self.fs.spawn();
+        let pid = p.pid();
+        drop(p);
+        pid
+    }
+
+    fn reap(&self, pid: u32) {
+        self.fs.reap(pid).expect("reap an exited process");
     }
 }
 

@@ -85,9 +85,31 @@ fn dropping_a_process_is_its_exit_closing_descriptors_and_releasing_locks() {
     assert_would_block(&me, mine, Flock, Shared);
     child.unlink("lock").unwrap();
     drop(child);
-    assert!(!me.is_alive(pid));
+    assert!(me.is_alive(pid), "a zombie until reaped");
+    assert_eq!(fs.live_pids(), [me.pid()], "but no longer running");
     assert_locks(&me, mine, Flock, Exclusive);
+    fs.reap(pid).unwrap();
+    assert!(!me.is_alive(pid));
     assert!(fs.snapshot().entries().is_empty(), "{}", fs.snapshot());
+}
+
+#[test]
+fn only_an_exited_process_can_be_reaped_and_only_then_its_pid_is_reused() {
+    let fs: SimFs = SimFs::new();
+    let (me, child) = (fs.spawn(), fs.spawn());
+    let pid = child.pid();
+    assert_errno(fs.reap(pid), Errno::EWOULDBLOCK); // Still running.
+    drop(child);
+    assert_errno(fs.spawn_with_pid(pid), Errno::EEXIST); // A zombie has it.
+    fs.reap(pid).unwrap();
+    assert_errno(fs.reap(pid), Errno::ECHILD); // Already reaped.
+    assert_errno(fs.reap(2_000_000_000), Errno::ECHILD); // Never existed.
+    assert!(!me.is_alive(pid));
+    let again = fs.spawn_with_pid(pid).unwrap();
+    assert!(me.is_alive(pid), "the pid is alive again: another process");
+    assert_eq!(again.pid(), pid);
+    let trace: Vec<String> = fs.trace().iter().map(|e| e.call.clone()).collect();
+    assert!(trace.contains(&"reap (waitpid)".to_string()), "{trace:?}");
 }
 
 #[test]
