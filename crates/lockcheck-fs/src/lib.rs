@@ -100,7 +100,11 @@
 //! - POSIX `fcntl` locks belong to the (process, inode) pair: descriptors
 //!   and threads of one process never exclude each other, and closing ANY
 //!   descriptor of the file in the process drops the lock. A blocking
-//!   request that would close a cycle of POSIX waiters fails with `EDEADLK`.
+//!   request fails with `EDEADLK` when Linux's check finds a cycle: it
+//!   follows one chain only, from the first conflicting lock in the inode's
+//!   list (locks in the order their owners first took them) to the lock
+//!   that lock's owner is queued on, and so on (at most 11 owners). A cycle
+//!   through any other conflicting lock goes unseen and the request sleeps.
 //! - OFD locks belong to the open file description, like flock, but share
 //!   the POSIX table: they conflict with POSIX locks, even of the same
 //!   process.

@@ -3,11 +3,15 @@
 
 use std::io;
 
-use super::locks::{Owner, Table};
+use super::locks::{Owner, RecordWait, Table};
 use super::state::{State, Who};
 use super::tree::Ino;
 use crate::errno::{Errno, err};
 use crate::{Fd, LockApi, LockKind, Wait};
+
+/// How many owners past the first Linux's POSIX deadlock check follows
+/// before it gives up and lets the request sleep (fs/locks.c).
+const MAX_DEADLK_ITERATIONS: usize = 10;
 
 /// What one attempt to take a lock found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,9 +101,11 @@ impl State {
         }
         let blockers = table.blockers(ino, owner, kind);
         if blockers.is_empty() {
-            let downgrade = kind == LockKind::Shared && table.held_by(ino, owner).is_some();
+            // A conversion replaces the lock: Linux wakes the requests
+            // queued on the old one, to queue again or go ahead.
+            let converted = table.held_by(ino, owner).is_some();
             self.table_mut(api).set(ino, owner, kind);
-            if downgrade {
+            if converted {
                 self.wake_all();
             }
             return Ok(Attempt::Taken);
@@ -116,8 +122,10 @@ impl State {
 
     /// One attempt of a lock call: a conflict is `EWOULDBLOCK` when not
     /// waiting, `EDEADLK` when a blocking POSIX request would close a cycle
-    /// of waiters, and otherwise a reason to wait (recorded, for POSIX,
-    /// so that other requests see this waiter in their cycle check).
+    /// of waiters (as Linux sees it, see [`State::posix_would_deadlock`]),
+    /// and otherwise a reason to wait. A record-lock request that waits is
+    /// recorded as queued on the first conflicting lock, so that later
+    /// requests see it in their cycle check.
     pub fn lock_attempt(
         &mut self,
         who: Who,
@@ -126,6 +134,8 @@ impl State {
         kind: LockKind,
         wait: Wait,
     ) -> io::Result<Attempt> {
+        // Trying again: Linux took the request off its queue when it woke it.
+        let queued = self.thread_mut(who).and_then(|t| t.record_wait.take());
         let attempt = match self.try_lock(who, fd, api, kind) {
             Ok(Attempt::Conflict(_)) if wait == Wait::NonBlock => Err(err(Errno::EWOULDBLOCK)),
             Ok(Attempt::Conflict(_))
@@ -135,14 +145,28 @@ impl State {
             }
             other => other,
         };
-        let waits = match (&attempt, api) {
-            (Ok(Attempt::Conflict(_)), LockApi::Posix) => {
-                Some((self.lock_target(who, fd, api)?.0, kind))
+        if let (Ok(Attempt::Conflict(_)), LockApi::Posix | LockApi::Ofd) = (&attempt, api) {
+            let (ino, waiter) = self.lock_target(who, fd, api)?;
+            if let Some((blocker, lock)) = self.locks.record.first_conflict(ino, waiter, kind) {
+                // Still queued on the same lock: keep its place.
+                let seq = match queued {
+                    Some(q) if q.ino == ino && q.lock == lock => q.seq,
+                    _ => {
+                        self.locks.next_wait += 1;
+                        self.locks.next_wait
+                    }
+                };
+                let w = RecordWait {
+                    waiter,
+                    ino,
+                    blocker,
+                    lock,
+                    seq,
+                };
+                if let Some(t) = self.thread_mut(who) {
+                    t.record_wait = Some(w);
+                }
             }
-            _ => None,
-        };
-        if let Some(t) = self.thread_mut(who) {
-            t.posix_wait = waits;
         }
         attempt
     }
@@ -156,34 +180,46 @@ impl State {
         Ok(())
     }
 
-    /// True when a blocking POSIX lock request by `who` on `fd` would close
-    /// a cycle of processes waiting for each other's POSIX locks: Linux
-    /// refuses it with `EDEADLK` instead of sleeping.
+    /// Linux's POSIX deadlock check (`posix_locks_deadlock` in
+    /// fs/locks.c), for a blocking POSIX request by `who` on `fd` that
+    /// meets a conflict. It follows ONE chain: from the first conflicting
+    /// lock in list order, to the lock its owner's request is queued on (the
+    /// owner's most recently queued request, if it has several), and so on
+    /// for at most [`MAX_DEADLK_ITERATIONS`] + 1 owners; a deadlock is
+    /// reported only if the chain comes back to the caller. A cycle through
+    /// any other conflicting lock goes unseen and the caller sleeps, as on
+    /// Linux. Requests queued behind another waiter are taken as queued on
+    /// the lock at the root of their queue.
     pub fn posix_would_deadlock(&self, who: Who, fd: Fd, kind: LockKind) -> io::Result<bool> {
-        let (ino, owner) = self.lock_target(who, fd, LockApi::Posix)?;
-        let mut seen = Vec::new();
-        let mut stack: Vec<Owner> = self.locks.record.blockers(ino, owner, kind);
-        while let Some(blocker) = stack.pop() {
-            let Owner::Process(pid) = blocker else {
-                continue;
+        let (ino, caller) = self.lock_target(who, fd, LockApi::Posix)?;
+        let Some((mut blocker, _)) = self.locks.record.first_conflict(ino, caller, kind) else {
+            return Ok(false);
+        };
+        for _ in 0..=MAX_DEADLK_ITERATIONS {
+            let Some(next) = self.what_owner_is_waiting_for(blocker) else {
+                return Ok(false);
             };
-            if pid == who.pid {
+            if next == caller {
                 return Ok(true);
             }
-            if seen.contains(&pid) {
-                continue;
-            }
-            seen.push(pid);
-            let threads = self
-                .procs
-                .get(&pid)
-                .into_iter()
-                .flat_map(|p| p.threads.values());
-            for (wino, wkind) in threads.filter_map(|t| t.posix_wait) {
-                stack.extend(self.locks.record.blockers(wino, Owner::Process(pid), wkind));
-            }
+            blocker = next;
         }
         Ok(false)
+    }
+
+    /// The owner of the lock that `owner`'s most recently queued record
+    /// request waits on. Only requests queued on a POSIX lock count: Linux
+    /// keeps those queued on an OFD lock out of its deadlock table.
+    fn what_owner_is_waiting_for(&self, owner: Owner) -> Option<Owner> {
+        self.procs
+            .values()
+            .filter(|p| p.alive())
+            .flat_map(|p| p.threads.values())
+            .filter_map(|t| t.record_wait)
+            .filter(|w| w.waiter == owner && matches!(w.blocker, Owner::Process(_)))
+            .filter(|w| self.locks.record.is_held(w.ino, w.lock))
+            .max_by_key(|w| w.seq)
+            .map(|w| w.blocker)
     }
 
     fn owner_name(&self, owner: Owner) -> String {

@@ -22,10 +22,25 @@ pub(crate) enum Owner {
     Process(u32),
 }
 
-/// Whole-file locks of one family, per inode.
+/// Identifies one granted lock, as a `struct file_lock` does in Linux: a
+/// lock that changes kind is a new lock.
+pub(crate) type LockId = u64;
+
+/// One granted lock.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    owner: Owner,
+    kind: LockKind,
+    id: LockId,
+}
+
+/// Whole-file locks of one family, per inode. Each inode's locks are kept
+/// in the order of Linux's per-inode list: a new owner's lock goes last,
+/// and a lock that changes kind keeps its place.
 #[derive(Debug, Default)]
 pub(crate) struct Table {
-    held: BTreeMap<Ino, Vec<(Owner, LockKind)>>,
+    held: BTreeMap<Ino, Vec<Held>>,
+    next_id: LockId,
 }
 
 impl Table {
@@ -34,29 +49,54 @@ impl Table {
         self.held
             .get(&ino)?
             .iter()
-            .find(|(o, _)| *o == owner)
-            .map(|&(_, k)| k)
+            .find(|h| h.owner == owner)
+            .map(|h| h.kind)
     }
 
-    /// Owners other than `owner` whose lock on `ino` conflicts with `kind`.
+    /// Owners other than `owner` whose lock on `ino` conflicts with `kind`,
+    /// in list order.
     pub fn blockers(&self, ino: Ino, owner: Owner, kind: LockKind) -> Vec<Owner> {
-        let Some(locks) = self.held.get(&ino) else {
-            return Vec::new();
-        };
-        locks
-            .iter()
-            .filter(|&&(o, k)| o != owner && kind.conflicts_with(k))
-            .map(|&(o, _)| o)
-            .collect()
+        self.conflicts(ino, owner, kind).map(|h| h.owner).collect()
     }
 
-    /// Sets (or replaces) `owner`'s lock on `ino`.
+    /// The first lock on `ino` in list order that conflicts with `owner`
+    /// taking `kind`: the one a Linux waiter is queued on.
+    pub fn first_conflict(
+        &self,
+        ino: Ino,
+        owner: Owner,
+        kind: LockKind,
+    ) -> Option<(Owner, LockId)> {
+        self.conflicts(ino, owner, kind)
+            .next()
+            .map(|h| (h.owner, h.id))
+    }
+
+    fn conflicts(&self, ino: Ino, owner: Owner, kind: LockKind) -> impl Iterator<Item = &Held> {
+        self.held
+            .get(&ino)
+            .into_iter()
+            .flatten()
+            .filter(move |h| h.owner != owner && kind.conflicts_with(h.kind))
+    }
+
+    /// Whether the lock `id` on `ino` is still held, unchanged.
+    pub fn is_held(&self, ino: Ino, id: LockId) -> bool {
+        self.held
+            .get(&ino)
+            .is_some_and(|locks| locks.iter().any(|h| h.id == id))
+    }
+
+    /// Sets (or replaces, in place) `owner`'s lock on `ino`.
     pub fn set(&mut self, ino: Ino, owner: Owner, kind: LockKind) {
         let locks = self.held.entry(ino).or_default();
-        match locks.iter_mut().find(|(o, _)| *o == owner) {
-            Some(entry) => entry.1 = kind,
-            None => locks.push((owner, kind)),
+        let id = self.next_id;
+        match locks.iter_mut().find(|h| h.owner == owner) {
+            Some(h) if h.kind == kind => return,
+            Some(h) => *h = Held { owner, kind, id },
+            None => locks.push(Held { owner, kind, id }),
         }
+        self.next_id += 1;
     }
 
     /// Removes `owner`'s lock on `ino`; true if there was one.
@@ -65,13 +105,31 @@ impl Table {
             return false;
         };
         let before = locks.len();
-        locks.retain(|(o, _)| *o != owner);
+        locks.retain(|h| h.owner != owner);
         let removed = locks.len() != before;
         if locks.is_empty() {
             self.held.remove(&ino);
         }
         removed
     }
+}
+
+/// A blocked POSIX or OFD lock request, as Linux's POSIX deadlock
+/// detection sees it: which owner waits, and the lock it is queued on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RecordWait {
+    /// The owner of the request.
+    pub waiter: Owner,
+    pub ino: Ino,
+    /// The owner of the lock the request is queued on (the first
+    /// conflicting one in list order).
+    pub blocker: Owner,
+    /// That lock: once it is released or changes kind, Linux wakes the
+    /// request and it no longer counts until it is queued again.
+    pub lock: LockId,
+    /// Queueing order: Linux finds an owner's most recently queued request
+    /// first.
+    pub seq: u64,
 }
 
 /// Both lock tables.
@@ -81,4 +139,6 @@ pub(crate) struct Locks {
     pub flock: Table,
     /// POSIX fcntl and OFD locks.
     pub record: Table,
+    /// The next [`RecordWait::seq`].
+    pub next_wait: u64,
 }

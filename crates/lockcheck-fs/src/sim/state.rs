@@ -52,8 +52,9 @@ pub(crate) struct ThreadState {
     pub status: Status,
     /// What a waiting thread waits for, for deadlock reports.
     pub waiting_for: Option<String>,
-    /// The POSIX lock a thread waits for, for EDEADLK detection.
-    pub posix_wait: Option<(Ino, crate::LockKind)>,
+    /// The record lock request a thread is blocked in, for EDEADLK
+    /// detection.
+    pub record_wait: Option<super::locks::RecordWait>,
     /// Asleep on the condvar: a second call through the same handle now
     /// means two threads share it, which SimFs cannot track.
     pub parked: bool,
@@ -64,7 +65,7 @@ impl ThreadState {
         ThreadState {
             status: Status::Running,
             waiting_for: None,
-            posix_wait: None,
+            record_wait: None,
             parked: false,
         }
     }

@@ -316,3 +316,107 @@ fn crossing_blocking_posix_upgrades_of_two_os_processes_get_edeadlk_for_exactly_
     child.finish();
     w.close();
 }
+
+/// Waits until this process's request on `path` is asleep in the kernel
+/// (a waiter on the file in /proc/locks) or the thread making it has
+/// returned; true if it is asleep. Panics after a minute.
+fn asleep_or_returned<T>(path: &Path, h: &std::thread::JoinHandle<T>) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if crate::common::kernel_waiters(path) > 0 {
+            return true;
+        }
+        if h.is_finished() {
+            return false;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "neither asleep nor returned"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// Two children hold shared POSIX locks on `l` (`a` first in the inode's
+/// list, then `b`) and this process holds an exclusive one on `m`; `waiter`
+/// (one of the children) is asleep asking for `m`. Then this process asks
+/// for `l`, blocking, on a plain thread (if the test fails, dropping the
+/// children frees it). Returns the children, the thread and whether the
+/// request went to sleep.
+fn deadlock_check_scenario(
+    w: &RealWorld,
+    me: &Arc<RealFs>,
+    waiter_is_a: bool,
+) -> (
+    Child,
+    Child,
+    std::thread::JoinHandle<Result<(), Option<Errno>>>,
+    bool,
+) {
+    put(&**me, "l", b"");
+    put(&**me, "m", b"");
+    let (mut a, mut b) = (Child::spawn(w.path()), Child::spawn(w.path()));
+    for child in [&mut a, &mut b] {
+        let l = child.open("l", "rw");
+        assert_eq!(child.call(&format!("lock {} posix sh", l.0)), "ok");
+    }
+    let mine = open(&**me, "m", rw());
+    assert_locks(&**me, mine, Posix, Exclusive);
+    let waiter = if waiter_is_a { &mut a } else { &mut b };
+    let m = waiter.open("m", "rw");
+    waiter.send(&format!("lockw {} posix ex", m.0));
+    crate::common::wait_for_kernel_waiters(&w.path().join("m"), 1);
+    let l = open(&**me, "l", rw());
+    let request = {
+        let me = Arc::clone(me);
+        std::thread::spawn(move || {
+            me.lock(l, Posix, Exclusive, Wait::Block)
+                .map_err(|e| errno_of(&e))
+        })
+    };
+    let asleep = asleep_or_returned(&w.path().join("l"), &request);
+    (a, b, request, asleep)
+}
+
+#[test]
+fn posix_deadlock_through_a_later_conflicting_lock_goes_unseen_and_the_request_sleeps() {
+    let w = RealWorld::new();
+    let me = Arc::new(w.process());
+    // me -> b -> me is a cycle, but the kernel follows only the first
+    // conflicting lock's owner, a, who waits for nothing.
+    let (mut a, mut b, request, asleep) = deadlock_check_scenario(&w, &me, false);
+    if !asleep {
+        let r = request.join().expect("the requesting thread");
+        panic!("the request returned {r:?} instead of sleeping");
+    }
+    b.kill(); // Its shared lock on l and its request for m go.
+    assert_eq!(a.call("unlock 3 posix"), "ok"); // Fd 3: its first open, of l.
+    assert_eq!(request.join().expect("the requesting thread"), Ok(()));
+    a.finish();
+    drop(b);
+    drop(me);
+    w.close();
+}
+
+#[test]
+fn posix_deadlock_through_the_first_conflicting_lock_is_refused() {
+    let w = RealWorld::new();
+    let me = Arc::new(w.process());
+    let (mut a, mut b, request, asleep) = deadlock_check_scenario(&w, &me, true);
+    if asleep {
+        a.kill(); // Unwind, then fail.
+        b.kill();
+    }
+    assert_eq!(
+        request.join().expect("the requesting thread"),
+        Err(Some(Errno::EDEADLK))
+    );
+    // Fd 3 is this process's first open, of m: unlocking it lets a through.
+    me.unlock(Fd(3), Posix).unwrap();
+    assert_eq!(a.reply(), "ok");
+    a.finish();
+    assert_eq!(b.call("unlock 3 posix"), "ok");
+    b.finish();
+    drop(me);
+    w.close();
+}

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use lockcheck_fs::{Clock, Errno, Fs, LockApi, LockKind, ProcessInfo, SimFs, Wait};
+use lockcheck_fs::{
+    Clock, Errno, Fs, LockApi, LockKind, ProcessInfo, SimFs, SimProc, Wait, errno_of,
+};
 
 use crate::common::panic_message;
 use crate::{assert_errno, assert_locks, assert_would_block, open, put, ro, rw};
@@ -133,6 +135,85 @@ fn blocking_posix_lock_of_another_process_waits_until_the_holder_releases() {
         waiter.join().unwrap();
     });
     assert_would_block(&p, a, Posix, Shared);
+}
+
+/// Waits until `p` is asleep on a lock or its call `h` has returned;
+/// true if it is asleep.
+fn asleep_or_returned<T>(fs: &SimFs, p: &SimProc, h: &thread::ScopedJoinHandle<'_, T>) -> bool {
+    loop {
+        if fs.blocked_pids().contains(&p.pid()) {
+            return true;
+        }
+        if h.is_finished() {
+            return false;
+        }
+        thread::yield_now();
+    }
+}
+
+/// Twin of `os_processes::posix_deadlock_through_a_later_conflicting_lock_goes_unseen_and_the_request_sleeps`.
+#[test]
+fn posix_deadlock_through_a_later_conflicting_lock_goes_unseen_and_the_request_sleeps() {
+    let fs: SimFs = SimFs::new();
+    let (a, b, me) = (fs.spawn(), fs.spawn(), fs.spawn());
+    put(&me, "l", b"");
+    put(&me, "m", b"");
+    let (al, bl, ml) = (
+        open(&a, "l", rw()),
+        open(&b, "l", rw()),
+        open(&me, "l", rw()),
+    );
+    let (bm, mm) = (open(&b, "m", rw()), open(&me, "m", rw()));
+    assert_locks(&a, al, Posix, Shared); // First in l's list...
+    assert_locks(&b, bl, Posix, Shared); // ...then b.
+    assert_locks(&me, mm, Posix, Exclusive);
+    thread::scope(|s| {
+        let b_wait = s.spawn(|| b.lock(bm, Posix, Exclusive, Wait::Block));
+        assert!(asleep_or_returned(&fs, &b, &b_wait), "b waits for m");
+        // me -> b -> me is a cycle, but Linux follows only the first
+        // conflicting lock's owner, a, who waits for nothing: me sleeps.
+        let me_wait = s.spawn(|| me.lock(ml, Posix, Exclusive, Wait::Block));
+        if !asleep_or_returned(&fs, &me, &me_wait) {
+            let r = me_wait.join().unwrap().map_err(|e| errno_of(&e));
+            panic!("the request returned {r:?} instead of sleeping");
+        }
+        fs.crash(b.pid());
+        assert_errno(b_wait.join().unwrap(), Errno::ESRCH);
+        a.unlock(al, Posix).unwrap();
+        me_wait.join().unwrap().unwrap();
+    });
+}
+
+/// Twin of `os_processes::posix_deadlock_through_the_first_conflicting_lock_is_refused`.
+#[test]
+fn posix_deadlock_through_the_first_conflicting_lock_is_refused() {
+    let fs: SimFs = SimFs::new();
+    let (a, b, me) = (fs.spawn(), fs.spawn(), fs.spawn());
+    put(&me, "l", b"");
+    put(&me, "m", b"");
+    let (al, bl, ml) = (
+        open(&a, "l", rw()),
+        open(&b, "l", rw()),
+        open(&me, "l", rw()),
+    );
+    let (am, mm) = (open(&a, "m", rw()), open(&me, "m", rw()));
+    assert_locks(&a, al, Posix, Shared);
+    assert_locks(&b, bl, Posix, Shared);
+    assert_locks(&me, mm, Posix, Exclusive);
+    thread::scope(|s| {
+        let a_wait = s.spawn(|| a.lock(am, Posix, Exclusive, Wait::Block));
+        assert!(asleep_or_returned(&fs, &a, &a_wait), "a waits for m");
+        let me_wait = s.spawn(|| me.lock(ml, Posix, Exclusive, Wait::Block));
+        let asleep = asleep_or_returned(&fs, &me, &me_wait);
+        if asleep {
+            fs.crash(a.pid()); // Unwind, then fail.
+            fs.crash(b.pid());
+        }
+        assert_errno(me_wait.join().unwrap(), Errno::EDEADLK);
+        assert!(!asleep);
+        me.unlock(mm, Posix).unwrap();
+        a_wait.join().unwrap().unwrap();
+    });
 }
 
 #[test]
