@@ -183,7 +183,7 @@ impl<R: Runtime> Fs for SimProc<R> {
             if !ran {
                 // The process died before the step: the hold ends here.
                 let mut g = self.enter();
-                g.release_hold(r);
+                g.release_hold(who);
                 self.leave(g);
             }
             first = second?;

@@ -248,7 +248,7 @@ impl<R: Runtime> SimProc<R> {
         let result = match result {
             Ok(done) => done,
             Err(e) => {
-                g.release_hold(r); // The process died while waiting.
+                g.release_hold(self.who); // The process died while waiting.
                 Err(e)
             }
         };

@@ -69,6 +69,9 @@ pub(crate) struct ThreadState {
     /// The record lock request a thread is blocked in, for EDEADLK
     /// detection.
     pub record_wait: Option<super::locks::RecordWait>,
+    /// The open file description a call of this thread holds (see
+    /// [`State::hold_ofd`]).
+    hold: Option<OfdRef>,
     /// Asleep on the condvar: a second call through the same handle now
     /// means two threads share it, which SimFs cannot track.
     pub parked: bool,
@@ -80,6 +83,7 @@ impl ThreadState {
             status: Status::Running,
             waiting_for: None,
             record_wait: None,
+            hold: None,
             parked: false,
         }
     }
@@ -274,8 +278,17 @@ impl State {
         }
         let fds = std::mem::take(&mut p.fds);
         p.life = end;
+        // Its calls end with it (a killed thread's system call is aborted).
+        let holds: Vec<OfdRef> = p
+            .threads
+            .values_mut()
+            .filter_map(|t| t.hold.take())
+            .collect();
         for ofd in fds.into_iter().flatten() {
             self.drop_descriptor(pid, ofd);
+        }
+        for r in holds {
+            self.put_held(r);
         }
         self.wake_all();
     }
@@ -303,6 +316,9 @@ impl State {
                 p.life = Life::Crashed;
             }
             p.fds.clear();
+            for t in p.threads.values_mut() {
+                t.hold = None;
+            }
         }
         self.ofds.clear();
         self.free_ofds.clear();
@@ -389,22 +405,41 @@ impl State {
         Ok(())
     }
 
-    /// A call in progress takes a reference to the description behind
-    /// `fd` (`EBADF` if none), as the kernel's `fdget` does: closing the
-    /// descriptor meanwhile does not release the description.
+    /// A call in progress of thread `who` takes a reference to the
+    /// description behind `fd` (`EBADF` if none), as the kernel's `fdget`
+    /// does: closing the descriptor meanwhile does not release the
+    /// description. The reference goes with [`State::release_hold`], or
+    /// when the process ends.
     pub fn hold_ofd(&mut self, who: Who, fd: Fd) -> io::Result<OfdRef> {
         let id = self.ofd_id(who, fd)?;
         let ofd = self.ofd_mut(id);
         ofd.refs += 1;
-        Ok(OfdRef {
+        let r = OfdRef {
             id,
             serial: ofd.serial,
-        })
+        };
+        // A handle makes one call at a time (`wait_until` refuses a second
+        // thread on it), so there is no earlier hold to keep.
+        let t = self
+            .thread_mut(who)
+            .expect("a live handle's thread is registered");
+        if let Some(stale) = t.hold.replace(r) {
+            self.put_held(stale);
+        }
+        Ok(r)
     }
 
-    /// The call that held `r` is done: drops its reference (a no-op after
-    /// a power loss, which released every description).
-    pub fn release_hold(&mut self, r: OfdRef) {
+    /// The call of thread `who` is done: drops the reference it holds, if
+    /// the end of its process has not dropped it already.
+    pub fn release_hold(&mut self, who: Who) {
+        if let Some(r) = self.thread_mut(who).and_then(|t| t.hold.take()) {
+            self.put_held(r);
+        }
+    }
+
+    /// Drops a held reference (a no-op after a power loss, which released
+    /// every description).
+    fn put_held(&mut self, r: OfdRef) {
         let current = self.ofds.get(r.id).and_then(Option::as_ref);
         if current.is_some_and(|o| o.serial == r.serial) {
             self.put_ofd(r.id);

@@ -408,7 +408,6 @@ fn a_waiter_whose_descriptor_was_closed_still_counts_as_blocked_for_deadlock_rep
     let (w, h) = thread::scope(|s| {
         let w =
             s.spawn(|| catch_unwind(AssertUnwindSafe(|| waiter.flock(n, Exclusive, Wait::Block))));
-        assert!(fs.blocked_pids().is_empty() || fs.blocked_pids() == [p.pid()]);
         while !fs.blocked_pids().contains(&p.pid()) {
             thread::yield_now();
         }
@@ -427,4 +426,26 @@ fn a_waiter_whose_descriptor_was_closed_still_counts_as_blocked_for_deadlock_rep
         let message = panic_message(&*panic);
         assert!(message.starts_with("lockcheck: deadlock:"), "{message}");
     }
+}
+
+#[test]
+fn a_crash_ends_a_blocked_call_at_once_with_the_locks_of_its_description() {
+    let fs: SimFs = SimFs::new();
+    let (holder, p, probe) = (fs.spawn(), fs.spawn(), fs.spawn());
+    put(&holder, "a", b"");
+    let held = open(&holder, "a", rw());
+    assert_locks(&holder, held, Flock, Exclusive);
+    let d = open(&p, "a", rw());
+    assert_locks(&p, d, Ofd, Exclusive);
+    let waiter = p.thread();
+    let probe_fd = open(&probe, "a", rw());
+    thread::scope(|s| {
+        let call = s.spawn(|| waiter.flock(d, Exclusive, Wait::Block));
+        assert!(asleep_or_returned(&fs, &p, &call), "the call waits");
+        assert_would_block(&probe, probe_fd, Ofd, Shared);
+        fs.crash(p.pid());
+        // In the crash's own step: the call no longer holds the description.
+        assert_locks(&probe, probe_fd, Ofd, Exclusive);
+        assert_errno(call.join().unwrap(), Errno::ESRCH);
+    });
 }
