@@ -420,3 +420,59 @@ fn posix_deadlock_through_the_first_conflicting_lock_is_refused() {
     drop(me);
     w.close();
 }
+
+/// A chain of `n` children: child `i` (1-based) holds an exclusive POSIX
+/// lock on `f{i}` and is asleep asking for `f{i-1}`; this process holds
+/// `f0` and then asks for `f{n}`, blocking. The kernel's check walks the
+/// chain from child `n` back to this process in `n` owners, and gives up
+/// past 11 (`MAX_DEADLK_ITERATIONS`). Returns what the request returned,
+/// or `None` if it went to sleep (the children are then killed, which lets
+/// it through).
+fn posix_deadlock_chain(n: usize) -> Option<Result<(), Option<Errno>>> {
+    let w = RealWorld::new();
+    let me = Arc::new(w.process());
+    for i in 0..=n {
+        put(&*me, &format!("f{i}"), b"");
+    }
+    let f0 = open(&*me, "f0", rw());
+    assert_locks(&*me, f0, Posix, Exclusive);
+    let mut children = Vec::new();
+    for i in 1..=n {
+        let mut child = Child::spawn(w.path());
+        let mine = child.open(&format!("f{i}"), "rw");
+        let next = child.open(&format!("f{}", i - 1), "rw");
+        assert_eq!(child.call(&format!("lock {} posix ex", mine.0)), "ok");
+        child.send(&format!("lockw {} posix ex", next.0));
+        crate::common::wait_for_kernel_waiters(&w.path().join(format!("f{}", i - 1)), 1);
+        children.push(child);
+    }
+    let last = open(&*me, &format!("f{n}"), rw());
+    let request = {
+        let me = Arc::clone(&me);
+        std::thread::spawn(move || {
+            me.lock(last, Posix, Exclusive, Wait::Block)
+                .map_err(|e| errno_of(&e))
+        })
+    };
+    let asleep = asleep_or_returned(&w.path().join(format!("f{n}")), &request);
+    if asleep {
+        for child in &mut children {
+            child.kill();
+        }
+    }
+    let result = request.join().expect("the requesting thread");
+    drop(children);
+    drop(me);
+    w.close();
+    (!asleep).then_some(result)
+}
+
+#[test]
+fn posix_deadlock_check_follows_a_chain_of_eleven_owners() {
+    assert_eq!(posix_deadlock_chain(11), Some(Err(Some(Errno::EDEADLK))));
+}
+
+#[test]
+fn posix_deadlock_check_gives_up_past_eleven_owners_and_the_request_sleeps() {
+    assert_eq!(posix_deadlock_chain(12), None);
+}

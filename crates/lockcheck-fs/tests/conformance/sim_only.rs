@@ -449,3 +449,47 @@ fn a_crash_ends_a_blocked_call_at_once_with_the_locks_of_its_description() {
         assert_errno(call.join().unwrap(), Errno::ESRCH);
     });
 }
+
+/// Twin of `os_processes::posix_deadlock_chain`: `None` if the request
+/// went to sleep.
+fn posix_deadlock_chain(n: usize) -> Option<Result<(), Option<Errno>>> {
+    let fs: SimFs = SimFs::new();
+    let me = fs.spawn();
+    // A process that makes no call counts as running: when the check gives
+    // up, the cycle is a deadlock SimFs would otherwise report as one.
+    let _bystander = fs.spawn();
+    for i in 0..=n {
+        put(&me, &format!("f{i}"), b"");
+    }
+    let f0 = open(&me, "f0", rw());
+    assert_locks(&me, f0, Posix, Exclusive);
+    let procs: Vec<SimProc> = (1..=n).map(|_| fs.spawn()).collect();
+    thread::scope(|s| {
+        for (i, p) in procs.iter().enumerate().map(|(i, p)| (i + 1, p)) {
+            let mine = open(p, &format!("f{i}"), rw());
+            let next = open(p, &format!("f{}", i - 1), rw());
+            assert_locks(p, mine, Posix, Exclusive);
+            let wait = s.spawn(move || p.lock(next, Posix, Exclusive, Wait::Block));
+            assert!(asleep_or_returned(&fs, p, &wait), "p{} waits", p.pid());
+        }
+        let last = open(&me, &format!("f{n}"), rw());
+        let me = &me;
+        let request = s.spawn(move || me.lock(last, Posix, Exclusive, Wait::Block));
+        let asleep = asleep_or_returned(&fs, me, &request);
+        for p in &procs {
+            fs.crash(p.pid());
+        }
+        let result = request.join().unwrap().map_err(|e| errno_of(&e));
+        (!asleep).then_some(result)
+    })
+}
+
+#[test]
+fn posix_deadlock_check_follows_a_chain_of_eleven_owners() {
+    assert_eq!(posix_deadlock_chain(11), Some(Err(Some(Errno::EDEADLK))));
+}
+
+#[test]
+fn posix_deadlock_check_gives_up_past_eleven_owners_and_the_request_sleeps() {
+    assert_eq!(posix_deadlock_chain(12), None);
+}
