@@ -69,6 +69,16 @@ impl<R: Runtime> Ctx<R> {
         g.waiting.insert(self.index, step);
     }
 
+    /// The process completed an operation: counted in the report's
+    /// [`crate::Reached`], so that a "safe" verdict in which this process
+    /// never got anywhere is reported as vacuous instead
+    /// ([`crate::Verdict::Vacuous`]). Protocol operations report their
+    /// own; a user's process calls it after each piece of work it cares
+    /// about (one with a critical section may rely on [`Ctx::enter`]).
+    pub fn completed(&self) {
+        self.ghost.lock().completed(self.index);
+    }
+
     /// A check of the process's own failed: the `assertion` property.
     pub fn fail(&self, detail: impl Into<String>) {
         let detail = format!("process {}: {}", self.index, detail.into());
@@ -179,9 +189,11 @@ impl<R: Runtime> Ctx<R> {
         }
     }
 
-    /// Records that the pending operation returned `ret`.
+    /// Records that the pending operation returned `ret`: it completed.
     pub(crate) fn returned(&self, ret: Return) {
-        if let Some(ops) = &mut self.ghost.lock().ops {
+        let mut g = self.ghost.lock();
+        g.completed(self.index);
+        if let Some(ops) = &mut g.ops {
             ops.ok(self.index, ret);
         }
     }

@@ -385,7 +385,10 @@ impl<R: Runtime> Interpreter<R> {
                 let board = TaskBoard::new(TASKBOARD, *scope);
                 let history = self.ctx.history();
                 match board.update_task_board(p, &*history, task, status) {
-                    Ok(_) => Ok(()),
+                    Ok(_) => {
+                        self.ctx.completed();
+                        Ok(())
+                    }
                     Err(e) => unless_dead(io_dead(&e)),
                 }
             }
@@ -470,6 +473,7 @@ impl<R: Runtime> Interpreter<R> {
                 if mutex {
                     self.ctx.failed();
                 }
+                self.ctx.completed();
                 self.lease = Lease::File(newer);
                 Ok(())
             }

@@ -22,6 +22,7 @@ use crate::program::{
 };
 use crate::property::{Property, Violation};
 use crate::scenario::{Fault, Program, Scenario};
+use crate::verdict::Limit;
 
 /// A runtime whose threads an execution can start and join.
 pub trait Threads: Runtime {
@@ -70,6 +71,12 @@ pub struct Execution {
     /// records them ([`Scenario::record_history`], or `linearizable`
     /// checked) and runs a protocol.
     pub history: Option<OpHistory>,
+    /// Per process: operations completed, critical sections entered.
+    pub progress: Vec<(u64, u64)>,
+    /// Which process took each step, hashed: tells interleavings apart.
+    pub fingerprint: u64,
+    /// The explorer's limit that cut this execution short, if one did.
+    pub limit: Option<Limit>,
 }
 
 /// Runs `scenario` once on runtime `R`. Custom programs run only on
@@ -153,9 +160,18 @@ pub(crate) fn execute<R: Threads>(
     for h in handles {
         R::join(h);
     }
-    if ghost.violation().is_none() {
+    if ghost.violation().is_none() && ghost.lock().limit.is_none() {
         end_checks(scenario, &fs, &ghost);
     }
+    let (progress, fingerprint, limit) = {
+        let mut g = ghost.lock();
+        g.progress.resize(scenario.processes.len(), (0, 0));
+        (
+            std::mem::take(&mut g.progress),
+            g.fingerprint,
+            g.limit.clone(),
+        )
+    };
     Execution {
         violation: ghost.violation(),
         trace: if trace { fs.trace() } else { Vec::new() },
@@ -163,6 +179,9 @@ pub(crate) fn execute<R: Threads>(
         setup_steps,
         pids,
         history: ghost.op_history(),
+        progress,
+        fingerprint,
+        limit,
     }
 }
 
@@ -212,7 +231,11 @@ fn report_panic(ghost: &Ghost, index: usize, panic: Box<dyn Any + Send>) {
         .cloned()
         .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "a panic with no message".into());
-    if message.starts_with("lockcheck: deadlock") {
+    if let Some(limit) = Limit::from_panic(&message) {
+        // The explorer's budget, not the process, failed: no violation.
+        let mut g = ghost.lock();
+        g.limit.get_or_insert(limit);
+    } else if message.starts_with("lockcheck: deadlock") {
         ghost.violate(Property::DeadlockFree, message);
     } else {
         ghost.violate(
