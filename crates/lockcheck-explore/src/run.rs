@@ -124,7 +124,12 @@ pub(crate) fn execute<R: Threads>(
                 ctx.fail("a program of operations needs a protocol");
                 Start::Dead
             }
-            (custom, _) => Start::Custom(ctx, custom.clone()),
+            (custom, _) => {
+                // A user's code runs none of its code after it is killed:
+                // its next call unwinds (the runner ends it quietly).
+                ctx.proc().unwind_when_killed();
+                Start::Custom(ctx, custom.clone())
+            }
         };
         started.push((index, start));
     }
@@ -203,8 +208,10 @@ fn run_start<R: Runtime>(
         }
         Start::Dead => {}
     }));
-    if let Err(panic) = run {
-        report_panic(ghost, index, panic);
+    match run {
+        Err(panic) if panic.is::<lockcheck_fs::Killed>() => {} // Killed: not its fault.
+        Err(panic) => report_panic(ghost, index, panic),
+        Ok(()) => {}
     }
 }
 
@@ -226,11 +233,7 @@ fn fault_target(fault: &Fault) -> Option<usize> {
 }
 
 fn report_panic(ghost: &Ghost, index: usize, panic: Box<dyn Any + Send>) {
-    let message = panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "a panic with no message".into());
+    let message = crate::explore::panic_message(&*panic);
     if let Some(limit) = Limit::from_panic(&message) {
         // The explorer's budget, not the process, failed: no violation.
         let mut g = ghost.lock();

@@ -4,10 +4,12 @@
 //! budget it explored.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lockcheck_explore::workloads::flock_lockers;
 use lockcheck_explore::{
-    ExploreError, Limit, Op, Property, Protocol, Report, Scenario, Strategy, Verdict,
+    ExploreError, Fault, Limit, Op, Property, Protocol, Report, Scenario, Strategy, Verdict,
 };
 use lockcheck_fs::Fs;
 use lockcheck_protocols::flock_lock::Release;
@@ -189,4 +191,37 @@ fn a_claim_of_safety_refuses_a_budget_the_knobs_shrank_or_a_replay() {
     explore_with(&[("LOCKCHECK_ITERATIONS", "400")]).assert_safe();
     explore_with(&[("LOCKCHECK_SEED", "9")]).assert_safe();
     explore_with(&[]).assert_safe();
+}
+
+#[test]
+fn a_process_killed_by_a_crash_fault_runs_none_of_its_code_after_the_kill() {
+    // Process 0 unwraps every call: once killed, a call that returned
+    // ESRCH would panic, a `no-panic` violation of a process that was
+    // dead already. Its next call unwinds out of its code instead.
+    let errors_seen = Arc::new(AtomicUsize::new(0));
+    let seen = errors_seen.clone();
+    let report = Scenario::new("killed midway")
+        .process(move |cx| {
+            let p = cx.proc();
+            for i in 0..4 {
+                match p.write_file(format!("f{i}"), b"x") {
+                    Ok(()) => cx.completed(),
+                    Err(_) => {
+                        seen.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                p.read_file(format!("f{i}")).unwrap();
+            }
+        })
+        .process(|cx| {
+            cx.proc().write_file("g", b"y").unwrap();
+            cx.completed();
+        })
+        .fault(Fault::Crash { process: 0 })
+        .explore_exactly(random(500))
+        .unwrap();
+    assert_eq!(report.verdict(), Verdict::Safe, "{report}");
+    assert_eq!(errors_seen.load(Ordering::Relaxed), 0);
+    // It was killed midway in some executions: fewer than 4 writes each.
+    assert!(report.reached.processes[0].completed < 4 * 500, "{report}");
 }

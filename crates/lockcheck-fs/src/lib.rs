@@ -107,7 +107,10 @@
 //! durable only after `fsync`: of the file for its data and size, of the
 //! parent directory for a creation, removal or rename. A process crash
 //! ([`SimFs::crash`], SIGKILL) closes its descriptors, drops its locks and
-//! loses nothing written. A power loss ([`SimFs::power_loss`]) keeps the
+//! loses nothing written; the killed process's further calls fail with
+//! `ESRCH`, or, for a handle that asked ([`SimProc::unwind_when_killed`]),
+//! unwind out of its code with a [`Killed`] payload, since a real killed
+//! process runs none of its code after the signal. A power loss ([`SimFs::power_loss`]) keeps the
 //! durable state plus what the [`Profile`] allows of the pending changes:
 //! a prefix ([`Profile::InOrder`]; `fsync` of anything flushes everything
 //! before it) or any subset ([`Profile::Reordering`], as in the ALICE study;
@@ -155,6 +158,6 @@ pub use fs::{Fd, FileKind, Fs, LockApi, LockKind, Metadata, OpenOptions, Wait};
 pub use process::{Process, ProcessInfo};
 pub use real::RealFs;
 pub use sim::{
-    MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot, StepView, TraceEvent,
-    show_bytes,
+    Killed, MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot, StepView,
+    TraceEvent, show_bytes,
 };

@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime};
 pub use config::SimConfig;
 pub use durable::{MAX_REORDERED, Profile};
 pub use observe::StepView;
-pub use proc::SimProc;
+pub use proc::{Killed, SimProc};
 pub use show::show_bytes;
 pub use snapshot::Snapshot;
 pub use trace::TraceEvent;
@@ -140,6 +140,7 @@ impl<R: Runtime> SimFs<R> {
         SimProc {
             shared: Arc::clone(&self.shared),
             who,
+            unwind_when_killed: Default::default(),
         }
     }
 
@@ -151,6 +152,7 @@ impl<R: Runtime> SimFs<R> {
         Ok(SimProc {
             shared: Arc::clone(&self.shared),
             who,
+            unwind_when_killed: Default::default(),
         })
     }
 
