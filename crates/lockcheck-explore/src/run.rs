@@ -114,10 +114,19 @@ pub(crate) fn execute<R: Threads>(
             (Program::Ops(ops), Some(protocol)) => {
                 let mut it = Interpreter::new(protocol.clone(), ctx);
                 let mut prelude = scenario.prelude.iter().filter(|(i, _)| *i == index);
-                if prelude.all(|(_, ops)| it.run(ops)) {
-                    Start::Ops(it, ops.clone())
-                } else {
-                    Start::Dead
+                // No other process moves during a prelude: a wait for one
+                // is a deadlock (reported), not a wait forever; a sleep
+                // moves the clock.
+                fs.run_alone(Some(pids[index]));
+                let ran = catch_unwind(AssertUnwindSafe(|| prelude.all(|(_, ops)| it.run(ops))));
+                fs.run_alone(None);
+                match ran {
+                    Ok(true) => Start::Ops(it, ops.clone()),
+                    Ok(false) => Start::Dead,
+                    Err(panic) => {
+                        report_panic(&ghost, index, panic);
+                        Start::Dead
+                    }
                 }
             }
             (Program::Ops(_), None) => {

@@ -225,3 +225,43 @@ fn a_process_killed_by_a_crash_fault_runs_none_of_its_code_after_the_kill() {
     // It was killed midway in some executions: fewer than 4 writes each.
     assert!(report.reached.processes[0].completed < 4 * 500, "{report}");
 }
+
+/// Two processes that each take the same flock lock before any process
+/// starts: the second waits for the first, which cannot run yet.
+fn both_acquire_before() -> Scenario {
+    Scenario::protocol("both before", Protocol::flock(Release::KeepFile))
+        .ops([Op::Release])
+        .ops([Op::Release])
+        .before(0, [Op::Acquire])
+        .before(1, [Op::Acquire])
+}
+
+#[test]
+fn a_deadlock_under_loom_is_the_deadlock_violation_shuttle_reports_not_an_abort() {
+    let expected = "lockcheck: deadlock: p102 runs alone (no other process moves until it is \
+                    done) and is blocked: p102 waits for Flock Exclusive lock on inode 3 held \
+                    by p101 fd3";
+    let loom = both_acquire_before()
+        .explore_exactly(Strategy::Loom { preemptions: 2 })
+        .unwrap();
+    assert_eq!(
+        loom.assert_violates("deadlock-free").violation.detail,
+        expected
+    );
+    let shuttle = both_acquire_before().explore_exactly(random(10)).unwrap();
+    assert_eq!(
+        shuttle.assert_violates("deadlock-free").violation.detail,
+        expected
+    );
+}
+
+#[test]
+fn a_sleep_before_any_process_starts_moves_the_clock_instead_of_hanging() {
+    let report = Scenario::protocol("sleep before", Protocol::flock(Release::KeepFile))
+        .ops([Op::Acquire, Op::Release])
+        .ops([Op::Acquire, Op::Release])
+        .before(0, [Op::Sleep(std::time::Duration::from_secs(1))])
+        .explore_exactly(Strategy::Loom { preemptions: 2 })
+        .unwrap();
+    assert_eq!(report.verdict(), Verdict::Safe, "{report}");
+}

@@ -102,6 +102,9 @@
 //! When every live process is blocked on a lock, nothing can wake any of
 //! them: SimFs reports the deadlock by panicking in every waiter with a
 //! message that starts `lockcheck: deadlock:` and lists who waits for what.
+//! While one process runs alone ([`SimFs::run_alone`], a phase in which the
+//! others do not run), only it counts: its wait for a lock another holds is
+//! such a deadlock, and its sleep moves the clock.
 //!
 //! **Durability.** Every change is visible at once (the page cache) and
 //! durable only after `fsync`: of the file for its data and size, of the

@@ -183,7 +183,7 @@ impl<R: Runtime> SimProc<R> {
                 Poll::Pending { until, what } => {
                     t.status = Status::Waiting(until);
                     t.waiting_for = Some(what);
-                    match g.advance_if_idle() {
+                    match g.advance_if_idle(self.shared.solo()) {
                         Idle::Busy => {
                             g.waiters += 1;
                             t_parked(&mut g, self.who, true);
