@@ -79,6 +79,45 @@ impl<R: Runtime> Ctx<R> {
         self.ghost.lock().completed(self.index);
     }
 
+    /// Reads the whole file at `path` (one `read_file`) and reports the
+    /// bytes read to `json-read-parses`: what this reader saw must parse.
+    pub fn read_file(&self, path: &str) -> std::io::Result<Vec<u8>> {
+        let bytes = lockcheck_fs::Fs::read_file(&self.proc, path)?;
+        self.saw(path, &bytes);
+        Ok(bytes)
+    }
+
+    /// The process read the whole file at `path` and got `bytes`:
+    /// `json-read-parses` of that path fails if they do not parse.
+    pub(crate) fn saw(&self, path: &str, bytes: &[u8]) {
+        let mut g = self.ghost.lock();
+        if g.crashed.contains(&self.index) {
+            return;
+        }
+        let watched = g
+            .watched
+            .iter()
+            .any(|p| matches!(p, Property::JsonReadParses { path: w } if w == path));
+        if !watched {
+            return;
+        }
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            let detail = format!(
+                "process {} read {path} and got what does not parse ({e}): {}",
+                self.index,
+                lockcheck_fs::show_bytes(bytes)
+            );
+            let step = g.step;
+            g.record(Violation {
+                property: Property::JsonReadParses {
+                    path: path.to_string(),
+                },
+                step,
+                detail,
+            });
+        }
+    }
+
     /// A check of the process's own failed: the `assertion` property.
     pub fn fail(&self, detail: impl Into<String>) {
         let detail = format!("process {}: {}", self.index, detail.into());

@@ -112,7 +112,7 @@ pub use linearizable::OpHistory;
 pub use program::{
     COUNTER, FLOCK_DIR, FLOCK_KEY, LOCK_NAME, Op, POOL_DIR, Protocol, REGISTRY, TASKBOARD,
 };
-pub use property::{Property, Violation};
+pub use property::{Property, PropertyArg, Violation};
 pub use reach::{ProcessReach, Reached};
 pub use replay_trace::Replayed;
 pub use report::{Counterexample, Report};

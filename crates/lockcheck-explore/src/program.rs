@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use lockcheck_fs::sync::Runtime;
-use lockcheck_fs::{Clock, Errno, Fs, errno_of};
+use lockcheck_fs::{Clock, Errno, Fs, LockKind, OpenOptions, Wait, errno_of};
 use lockcheck_lincheck::specs::{
     BoardInput, BoardOutput, Claim, ClaimOutput, Counts, LeaseInput, LeaseOutput, MutexInput,
     MutexOutput, RegistryInput, RegistryOutput, Status,
@@ -169,6 +169,12 @@ pub enum Op {
     },
     /// The process kills itself here (SIGKILL).
     Crash,
+    /// Read the whole registry without any lock, as the seed's read-only
+    /// checks do; the bytes read are what `json-read-parses` checks.
+    Read,
+    /// Read the whole registry under a shared flock on the lock file its
+    /// writers lock (the registry itself for `registry/in-place`).
+    ReadLocked,
 }
 
 /// What a process holds between operations.
@@ -326,6 +332,22 @@ impl<R: Runtime> Interpreter<R> {
                         let unchanged = e.left_registry_unchanged();
                         self.failed_with(&e, unchanged)
                     }
+                }
+            }
+            (Op::Read | Op::ReadLocked, Protocol::Registry { method }) => {
+                let lock = LockedRegistryFile::new(REGISTRY, *method).lock_path();
+                let read = if *op == Op::ReadLocked {
+                    read_locked(p, &lock, REGISTRY)
+                } else {
+                    self.ctx.proc().read_file(REGISTRY)
+                };
+                match read {
+                    Ok(bytes) => {
+                        self.ctx.saw(REGISTRY, &bytes);
+                        self.ctx.completed();
+                        Ok(())
+                    }
+                    Err(e) => unless_dead(dead(&e)),
                 }
             }
             (Op::UpdateStatus { id, status }, Protocol::Registry { method }) => {
@@ -580,6 +602,17 @@ fn spec_status(s: &AgentStatus) -> Status {
         AgentStatus::Terminated => Status::Terminated,
         AgentStatus::Other(other) => Status::Other(other.clone()),
     }
+}
+
+/// Reads the whole file at `path` under a shared flock on `lock`.
+fn read_locked(p: &impl Fs, lock: &std::path::Path, path: &str) -> std::io::Result<Vec<u8>> {
+    let fd = p.open(lock, OpenOptions::new().read(true).write(true).create(true))?;
+    let read = p
+        .flock(fd, LockKind::Shared, Wait::Block)
+        .and_then(|()| p.read_file(path));
+    let closed = p.close(fd);
+    let bytes = read?;
+    closed.map(|()| bytes)
 }
 
 /// After a failed operation: the process goes on, unless it died.

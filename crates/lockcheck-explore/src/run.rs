@@ -342,6 +342,7 @@ fn end_checks<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>, ghost: &Ghost) {
             p,
             Property::MutualExclusion
                 | Property::JsonParses { .. }
+                | Property::JsonReadParses { .. }
                 | Property::LockFilePresent { .. }
                 | Property::ClaimedOnce
                 | Property::BoundedLiveness { .. }
