@@ -25,6 +25,7 @@ use crate::verdict::{Limit, SHUTTLE_MAX_STEPS};
 
 /// Why a scenario could not be explored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ExploreError {
     /// A schedule string that does not parse.
     #[error(transparent)]

@@ -129,6 +129,7 @@ impl Protocol {
 
 /// One operation of a program.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Op {
     /// Take the lock; on success the process is inside its critical
     /// section until it releases or learns it lost the lock.

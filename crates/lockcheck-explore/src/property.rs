@@ -5,6 +5,7 @@ use std::fmt;
 /// A property of every execution. Some are checked after every step,
 /// some at the end of the execution; see each variant.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Property {
     /// `mutual-exclusion`: no two processes are inside a critical section
     /// at once (checked when a process enters one).
