@@ -121,14 +121,21 @@
 //!
 //! A blocked lock waits on the runtime's condition variable, never spins.
 //! When every live process is blocked on a lock (a waiter whose descriptor
-//! was closed included), nothing can wake any of them: SimFs reports the deadlock by panicking in every waiter with a
-//! message that starts `lockcheck: deadlock:` and lists who waits for what.
+//! was closed included), nothing can wake any of them: SimFs reports the
+//! deadlock by panicking in every waiter with a message that starts
+//! `lockcheck: deadlock:` and lists who waits for what.
+//! While one process runs alone ([`SimFs::run_alone`], a phase in which the
+//! others do not run), only it counts: its wait for a lock another holds is
+//! such a deadlock, and its sleep moves the clock.
 //!
 //! **Durability.** Every change is visible at once (the page cache) and
 //! durable only after `fsync`: of the file for its data and size, of the
 //! parent directory for a creation, removal or rename. A process crash
 //! ([`SimFs::crash`], SIGKILL) closes its descriptors, drops its locks and
-//! loses nothing written. A power loss ([`SimFs::power_loss`]) keeps the
+//! loses nothing written; the killed process's further calls fail with
+//! `ESRCH`, or, for a handle that asked ([`SimProc::unwind_when_killed`]),
+//! unwind out of its code with a [`Killed`] payload, since a real killed
+//! process runs none of its code after the signal. A power loss ([`SimFs::power_loss`]) keeps the
 //! durable state plus what the [`Profile`] allows of the pending changes:
 //! a prefix ([`Profile::InOrder`]; `fsync` of anything flushes everything
 //! before it) or any subset ([`Profile::Reordering`], as in the ALICE study;
@@ -181,6 +188,7 @@ pub use fs::{Fd, FileKind, Fs, LockApi, LockKind, Metadata, OpenOptions, Wait};
 pub use process::{Process, ProcessInfo};
 pub use real::RealFs;
 pub use sim::{
-    FlockConversion, MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot, StepView,
+    FlockConversion, Killed, MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot,
+    StepView,
     TraceEvent, show_bytes,
 };

@@ -18,12 +18,13 @@ mod tree;
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 pub use config::{FlockConversion, SimConfig};
 pub use durable::{MAX_REORDERED, Profile};
 pub use observe::StepView;
-pub use proc::SimProc;
+pub use proc::{Killed, SimProc};
 pub use show::show_bytes;
 pub use snapshot::Snapshot;
 pub use trace::TraceEvent;
@@ -49,6 +50,20 @@ pub(crate) struct Shared<R: Runtime> {
     torn_write_size: Option<usize>,
     start_time: SystemTime,
     flock_conversion: FlockConversion,
+    /// The pid of the one process that moves ([`SimFs::run_alone`]);
+    /// [`EVERYONE`]: every process. Outside the state's mutex: setting it
+    /// is no scheduling point, so it changes no schedule.
+    solo: AtomicU64,
+}
+
+/// [`Shared::solo`] when every process moves.
+const EVERYONE: u64 = u64::MAX;
+
+impl<R: Runtime> Shared<R> {
+    /// The process running alone, if one is.
+    pub(crate) fn solo(&self) -> Option<u32> {
+        u32::try_from(self.solo.load(Ordering::Relaxed)).ok()
+    }
 }
 
 /// How far a process's clock is from the simulation's clock.
@@ -117,6 +132,7 @@ impl<R: Runtime> SimFs<R> {
             flock_conversion: config.flock_conversion,
             state: R::mutex(State::new(config.profile)),
             cv: R::condvar(),
+            solo: AtomicU64::new(EVERYONE),
         };
         SimFs {
             shared: Arc::new(shared),
@@ -142,6 +158,7 @@ impl<R: Runtime> SimFs<R> {
         SimProc {
             shared: Arc::clone(&self.shared),
             who,
+            unwind_when_killed: Default::default(),
         }
     }
 
@@ -153,6 +170,7 @@ impl<R: Runtime> SimFs<R> {
         Ok(SimProc {
             shared: Arc::clone(&self.shared),
             who,
+            unwind_when_killed: Default::default(),
         })
     }
 
@@ -201,6 +219,18 @@ impl<R: Runtime> SimFs<R> {
                 Ok(())
             },
         )
+    }
+
+    /// Lets only process `pid` move (`None`: every process), for a phase
+    /// in which the others do not run, such as a scenario's setup: the
+    /// clock moves when it waits for a time, and when it waits for a lock
+    /// that only another process can release, that is a deadlock,
+    /// reported as always (every waiter panics with a message that starts
+    /// `lockcheck: deadlock:`), instead of a wait for processes that do not
+    /// run.
+    pub fn run_alone(&self, pid: Option<u32>) {
+        let solo = pid.map_or(EVERYONE, u64::from);
+        self.shared.solo.store(solo, Ordering::Relaxed);
     }
 
     /// Sets how far a process's clock is from the simulation's.

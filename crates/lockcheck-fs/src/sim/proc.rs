@@ -4,6 +4,7 @@
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::Shared;
@@ -29,6 +30,18 @@ use crate::{Fd, LockApi, LockKind, Metadata, Wait};
 pub struct SimProc<R: Runtime = StdRuntime> {
     pub(super) shared: Arc<Shared<R>>,
     pub(super) who: Who,
+    /// Whether a call after the process was killed unwinds ([`Killed`])
+    /// instead of failing with `ESRCH`.
+    pub(super) unwind_when_killed: AtomicBool,
+}
+
+/// The unwinding payload of a call made by a killed process whose handle
+/// asked for it ([`SimProc::unwind_when_killed`]): the process was killed
+/// (SIGKILL, or a power loss) and runs no more code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Killed {
+    /// The process killed.
+    pub pid: u32,
 }
 
 /// What a wait loop asks each time it looks at the world.
@@ -47,7 +60,8 @@ impl<R: Runtime> SimProc<R> {
     /// Another thread of this process: same pid, descriptors and locks
     /// (POSIX locks of its threads never exclude each other), tracked
     /// separately as running or waiting. The process lives until every one
-    /// of its handles is dropped.
+    /// of its handles is dropped. It unwinds when killed if this handle
+    /// does ([`SimProc::unwind_when_killed`]).
     pub fn thread(&self) -> SimProc<R> {
         let mut g = self.enter();
         let who = g.spawn_thread(self.who);
@@ -55,7 +69,19 @@ impl<R: Runtime> SimProc<R> {
         SimProc {
             shared: Arc::clone(&self.shared),
             who,
+            unwind_when_killed: AtomicBool::new(self.unwind_when_killed.load(Ordering::Relaxed)),
         }
+    }
+
+    /// From now on, a call through this handle after its process was
+    /// killed ([`super::SimFs::crash`], [`super::SimFs::power_loss`]) does
+    /// not return `ESRCH`: it unwinds with a [`Killed`] payload (through
+    /// `resume_unwind`: no panic hook runs), as a SIGKILLed process runs
+    /// none of its code after the signal. The caller's harness catches it
+    /// (`catch_unwind`, `payload.is::<Killed>()`). A call made while the
+    /// thread is already unwinding (a destructor's) still returns `ESRCH`.
+    pub fn unwind_when_killed(&self) {
+        self.unwind_when_killed.store(true, Ordering::Relaxed);
     }
 
     /// Takes one atomic step: waits out a pause, runs `f`, records the call.
@@ -128,6 +154,13 @@ impl<R: Runtime> SimProc<R> {
             }
             let paused_until = match g.proc(self.who) {
                 Ok(p) => p.paused_until,
+                Err(_)
+                    if self.unwind_when_killed.load(Ordering::Relaxed)
+                        && !std::thread::panicking() =>
+                {
+                    drop(g);
+                    std::panic::resume_unwind(Box::new(Killed { pid: self.who.pid }));
+                }
                 Err(e) => return (g, Err(e)),
             };
             let state = if paused_until > g.clock {
@@ -150,7 +183,7 @@ impl<R: Runtime> SimProc<R> {
                 Poll::Pending { until, what } => {
                     t.status = Status::Waiting(until);
                     t.waiting_for = Some(what);
-                    match g.advance_if_idle() {
+                    match g.advance_if_idle(self.shared.solo()) {
                         Idle::Busy => {
                             g.waiters += 1;
                             t_parked(&mut g, self.who, true);
