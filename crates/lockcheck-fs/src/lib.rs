@@ -115,7 +115,9 @@
 //! entries). [`SimFs::crash_states`] enumerates the states a power loss
 //! could leave, so a checker can test them all (under `Reordering`, the
 //! subsets of the first [`MAX_REORDERED`] pending changes, the later ones
-//! always kept).
+//! always kept). [`SimFs::sync_all`] makes everything durable at once, as
+//! `sync(2)` does: lockcheck-explore calls it when a scenario's setup is
+//! done, so the files a run starts with are on disk.
 //!
 //! **Time and processes.** Time is virtual: `now` and `sleep` read and wait
 //! on the simulation's clock, which moves only when every live process is

@@ -537,3 +537,24 @@ fn a_concurrent_reader_sees_every_intermediate_state_of_a_torn_write() {
     let seen: Vec<String> = seen.lock().unwrap().iter().cloned().collect();
     assert_eq!(seen, ["", "0123", "01234567", "0123456789"]);
 }
+
+#[test]
+fn after_sync_all_a_power_loss_right_away_keeps_every_initial_file() {
+    for profile in [Profile::InOrder, Profile::Reordering] {
+        let fs = sim(profile);
+        let setup = fs.spawn();
+        setup.mkdir("d").unwrap();
+        setup.write_file("d/a", b"first").unwrap();
+        setup.write_file("b", b"second").unwrap();
+        drop(setup);
+        let steps = fs.steps();
+        fs.sync_all();
+        assert_eq!(fs.steps(), steps, "sync_all is not a process's step");
+        assert_eq!(fs.durable_snapshot(), fs.snapshot(), "{profile:?}");
+        assert_eq!(fs.crash_state_count(), 1, "{profile:?}: nothing pending");
+        fs.power_loss(0).unwrap();
+        let p = fs.spawn();
+        assert_eq!(p.read_file("d/a").unwrap(), b"first", "{profile:?}");
+        assert_eq!(p.read_file("b").unwrap(), b"second", "{profile:?}");
+    }
+}
