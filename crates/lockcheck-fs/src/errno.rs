@@ -56,6 +56,8 @@ errnos! {
     EIO => "Input/output error.",
     EFBIG => "File too large (SimFs keeps files in memory: at most 1 GiB).",
     ESRCH => "The calling simulated process has crashed or exited.",
+    ENAMETOOLONG => "A name longer than 255 bytes, or a path of 4096 bytes or more.",
+    EMFILE => "The process has a descriptor open at every number below RLIMIT_NOFILE.",
 }
 
 impl fmt::Display for Errno {

@@ -29,7 +29,7 @@ fn write_durably(p: &impl Fs, path: &str, data: &[u8]) {
     p.write_all(fd, data).unwrap();
     p.fsync(fd).unwrap();
     p.close(fd).unwrap();
-    p.fsync_dir("").unwrap();
+    p.fsync_dir(".").unwrap();
 }
 
 #[test]
@@ -135,7 +135,7 @@ fn fsync_before_rename_rules_out_the_empty_file_even_when_reordering() {
         assert!(cfg == b"old" || cfg == b"new", "torn cfg: {cfg:?}");
     }
     let p = fs.spawn();
-    p.fsync_dir("").unwrap();
+    p.fsync_dir(".").unwrap();
     assert_eq!(
         fs.crash_state_count(),
         1,
@@ -149,7 +149,7 @@ fn a_new_file_is_not_durable_until_its_directory_is_synced() {
     let fs = sim(Profile::Reordering);
     let p = fs.spawn();
     p.mkdir("d").unwrap();
-    p.fsync_dir("").unwrap();
+    p.fsync_dir(".").unwrap();
     let fd = p.open("d/f", create()).unwrap();
     p.write_all(fd, b"data").unwrap();
     p.fsync(fd).unwrap();
@@ -391,7 +391,7 @@ fn fsync_of_a_new_directory_keeps_its_entries_until_its_name_is_durable() {
         !fs.durable_snapshot().contains("d"),
         "d's own name is not durable yet"
     );
-    p.fsync_dir("").unwrap();
+    p.fsync_dir(".").unwrap();
     assert_eq!(fs.durable_snapshot().file("d/f"), Some(&b"data"[..]));
     assert_eq!(fs.crash_state_count(), 1);
 }
@@ -408,7 +408,7 @@ fn a_renamed_directory_never_comes_back_as_a_file() {
             "{state}"
         );
     }
-    p.fsync_dir("").unwrap();
+    p.fsync_dir(".").unwrap();
     assert_eq!(fs.durable_snapshot().entries().get("d"), Some(&None));
 }
 
