@@ -66,9 +66,15 @@
 //! **Steps.** Every call is one atomic step taken under one mutex, so it is
 //! one scheduling point for shuttle and loom. The exceptions: a `write`
 //! longer than [`SimConfig::torn_write_size`] is several steps, and readers
-//! can see the file between them; a blocking lock or a sleep waits between
-//! steps; an flock conversion is two steps (see below). A read-modify-write
-//! of a file is never atomic unless a lock makes it so.
+//! can see the file between them (a torn write: on Linux a `pread` can
+//! mix old and new bytes of one `pwrite`); a blocking lock or a sleep waits
+//! between steps; an flock conversion is two steps (see below). Writes to
+//! one inode never interleave, as Linux's inode lock makes them: while a
+//! write of several steps is under way, a `write`, `ftruncate` or `O_TRUNC`
+//! open of the same inode by any other thread waits (blocked, like a lock
+//! wait, so a deadlock report or the clock takes it into account) until
+//! its last step. A read-modify-write of a file is never atomic unless a
+//! lock makes it so.
 //!
 //! **Names and inodes.** Names (directory entries) and inodes are separate.
 //! `unlink` removes a name; an open inode lives until its last open file

@@ -11,7 +11,8 @@ pub struct SimConfig {
     pub profile: Profile,
     /// A `write` longer than this many bytes becomes several atomic steps of
     /// at most this size, and concurrent readers can see the file between
-    /// them (a torn write). `None`: every write is one step.
+    /// them (a torn write); other writes and truncates of the inode wait
+    /// for the last step, as on Linux. `None`: every write is one step.
     pub torn_write_size: Option<usize>,
     /// Record every call in the trace ([`crate::SimFs::trace`]).
     pub trace: bool,

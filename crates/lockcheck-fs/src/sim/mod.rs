@@ -4,6 +4,7 @@
 mod calls;
 mod config;
 mod durable;
+mod inode_lock;
 mod lock_ops;
 mod locks;
 mod observe;

@@ -111,6 +111,9 @@ pub(crate) struct State {
     next_generation: u64,
     next_ino: Ino,
     pub locks: Locks,
+    /// The inodes a multi-step write is under way on, and its writer
+    /// (see `inode_lock.rs`).
+    pub writing: BTreeMap<Ino, Who>,
     /// Virtual time since the simulation's start.
     pub clock: Duration,
     /// Atomic steps taken so far.
@@ -140,6 +143,7 @@ impl State {
             next_generation: 0,
             next_ino: ROOT + 1,
             locks: Locks::default(),
+            writing: BTreeMap::new(),
             clock: Duration::ZERO,
             steps: 0,
             trace: Vec::new(),
@@ -247,6 +251,7 @@ impl State {
         }
         let fds = std::mem::take(&mut p.fds);
         p.life = end;
+        self.end_writes_of(pid);
         for ofd in fds.into_iter().flatten() {
             self.release_ofd_and_posix(pid, ofd);
         }
@@ -266,6 +271,7 @@ impl State {
         self.ofds.clear();
         self.free_ofds.clear();
         self.locks = Locks::default();
+        self.writing.clear();
         self.durable.tree = tree.clone();
         self.durable.pending.clear();
         self.cache = tree;

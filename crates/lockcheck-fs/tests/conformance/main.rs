@@ -90,6 +90,13 @@ impl SimWorld {
     pub fn new() -> SimWorld {
         SimWorld { fs: SimFs::new() }
     }
+
+    /// A simulated file system with the given configuration.
+    pub fn with_config(config: lockcheck_fs::SimConfig) -> SimWorld {
+        SimWorld {
+            fs: SimFs::with_config(config),
+        }
+    }
 }
 
 impl Default for SimWorld {
