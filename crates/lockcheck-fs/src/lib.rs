@@ -80,8 +80,10 @@
 //! `unlink` removes a name; an open inode lives until its last open file
 //! description closes. `rename` replaces its target atomically: no observer
 //! ever finds the target missing. `link` adds a name. `stat` and `fstat`
-//! report inode, link count, size and mtime. Errors carry the errno Linux
-//! gives, checked in Linux's order.
+//! report inode, link count, size and mtime; a directory's size is 4096,
+//! what ext4 gives one whose entries fit in a block (ext4 grows it a block
+//! at a time as it fills, which SimFs does not), and 0 once removed. Errors
+//! carry the errno Linux gives, checked in Linux's order.
 //!
 //! **Paths.** A path is resolved as the kernel walks it, component by
 //! component: a name is looked up in the directory reached so far
@@ -102,7 +104,10 @@
 //! exists, even as a directory); `truncate` empties the file at once, even
 //! on a read-only open, as Linux does; `append` writes at the end, and on
 //! Linux `pwrite` appends too. Descriptors are per process, lowest free from
-//! 3. Files are kept in memory and capped at 1 GiB (`EFBIG`).
+//! 3 and below [`SimConfig::nofile_limit`] (`RLIMIT_NOFILE`, 1024 as on
+//! Linux): with all taken, `open` fails with `EMFILE` before it looks at
+//! the path, so a loop that leaks descriptors shows. Files are kept in
+//! memory and capped at 1 GiB (`EFBIG`).
 //!
 //! **Locks.** Three families, all advisory and whole-file:
 //! - `flock` locks belong to the open file description: a second `open` of

@@ -110,11 +110,13 @@ impl<R: Runtime> SimFs<R> {
     /// An empty file system on any [`Runtime`]. Under shuttle or loom,
     /// create it inside the test closure.
     pub fn build(config: SimConfig) -> Self {
+        let mut state = State::new(config.profile);
+        state.nofile_limit = config.nofile_limit;
         let shared = Shared {
             trace: config.trace,
             torn_write_size: config.torn_write_size,
             start_time: config.start_time,
-            state: R::mutex(State::new(config.profile)),
+            state: R::mutex(state),
             cv: R::condvar(),
         };
         SimFs {

@@ -13,6 +13,9 @@ use crate::errno::{Errno, err};
 use crate::path::{Components, Last, check_name};
 use crate::{Fd, FileKind, OpenOptions};
 
+/// The size `stat` reports for a directory: ext4's block size.
+pub(crate) const DIR_SIZE: u64 = 4096;
+
 /// The lowest descriptor a process gets (0, 1 and 2 are stdio).
 pub(crate) const FIRST_FD: usize = 3;
 
@@ -111,6 +114,8 @@ pub(crate) struct State {
     next_generation: u64,
     next_ino: Ino,
     pub locks: Locks,
+    /// `RLIMIT_NOFILE`: descriptors are numbered below it.
+    pub nofile_limit: usize,
     /// The inodes a multi-step write is under way on, and its writer
     /// (see `inode_lock.rs`).
     pub writing: BTreeMap<Ino, Who>,
@@ -143,6 +148,7 @@ impl State {
             next_generation: 0,
             next_ino: ROOT + 1,
             locks: Locks::default(),
+            nofile_limit: 1024,
             writing: BTreeMap::new(),
             clock: Duration::ZERO,
             steps: 0,
@@ -303,10 +309,20 @@ impl State {
             .expect("descriptor points to a live open file description")
     }
 
+    /// The descriptor number the caller's next `open` gets: the lowest free
+    /// from 3, or `EMFILE` when every number below the limit is taken.
+    pub fn lowest_free_fd(&self, who: Who) -> io::Result<usize> {
+        let p = self.proc(who)?;
+        let taken = |n: &usize| p.fds.get(*n).is_some_and(Option::is_some);
+        (FIRST_FD..self.nofile_limit)
+            .find(|n| !taken(n))
+            .ok_or_else(|| err(Errno::EMFILE))
+    }
+
     /// Creates an open file description of `ino` and gives the caller the
     /// lowest free descriptor for it.
     pub fn new_fd(&mut self, who: Who, ino: Ino, opts: OpenOptions) -> io::Result<Fd> {
-        self.proc(who)?;
+        let n = self.lowest_free_fd(who)?;
         let ofd = Ofd {
             ino,
             offset: 0,
@@ -326,16 +342,9 @@ impl State {
             inode.open += 1;
         }
         let p = self.proc_mut(who)?;
-        if p.fds.len() < FIRST_FD {
-            p.fds.resize(FIRST_FD, None);
+        if p.fds.len() <= n {
+            p.fds.resize(n + 1, None);
         }
-        let n = match p.fds.iter().skip(FIRST_FD).position(Option::is_none) {
-            Some(i) => i + FIRST_FD,
-            None => {
-                p.fds.push(None);
-                p.fds.len() - 1
-            }
-        };
         p.fds[n] = Some(id);
         Ok(Fd(n as u32))
     }
@@ -429,7 +438,11 @@ impl State {
     pub fn size(&self, ino: Ino) -> u64 {
         match self.cache.get(ino).map(|i| &i.node) {
             Some(Node::File(data)) => data.len() as u64,
-            Some(Node::Dir(entries)) => entries.len() as u64,
+            // What ext4 reports: one 4096-byte block for a directory whose
+            // entries fit in it, 0 once removed. (ext4 grows a directory by a
+            // block as entries fill it and never shrinks it; SimFs keeps one.)
+            Some(Node::Dir(_)) if self.cache.nlink(ino) == 0 => 0,
+            Some(Node::Dir(_)) => DIR_SIZE,
             None => 0,
         }
     }

@@ -35,6 +35,10 @@ pub trait World {
     /// A new process (on the real backend: a new `RealFs` in this OS
     /// process, with its own descriptor table).
     fn process(&self) -> Self::P;
+    /// The size `stat` gives a small directory: ext4's 4096, which SimFs
+    /// models. `None` where the file system is not ext4 (tmpfs, for one,
+    /// counts entries instead): checks of the size are then skipped.
+    fn dir_size(&self) -> Option<u64>;
 }
 
 /// A fresh temporary directory seen through `RealFs`; removed by
@@ -77,6 +81,21 @@ impl World for RealWorld {
     fn process(&self) -> RealFs {
         RealFs::new(self.dir.path()).expect("open the temporary directory")
     }
+
+    fn dir_size(&self) -> Option<u64> {
+        const EXT4_SUPER_MAGIC: i64 = 0xEF53;
+        let fs = rustix::fs::statfs(self.dir.path()).expect("statfs the temporary directory");
+        if fs.f_type as i64 == EXT4_SUPER_MAGIC {
+            Some(4096)
+        } else {
+            eprintln!(
+                "note: {} is not on ext4 (f_type {:#x}): directory sizes not checked",
+                self.dir.path().display(),
+                fs.f_type
+            );
+            None
+        }
+    }
 }
 
 /// A fresh simulation; each process is a `SimFs::spawn`.
@@ -109,6 +128,10 @@ impl World for SimWorld {
     type P = SimProc;
     fn process(&self) -> SimProc {
         self.fs.spawn()
+    }
+
+    fn dir_size(&self) -> Option<u64> {
+        Some(4096)
     }
 }
 
