@@ -66,24 +66,48 @@
 //! **Steps.** Every call is one atomic step taken under one mutex, so it is
 //! one scheduling point for shuttle and loom. The exceptions: a `write`
 //! longer than [`SimConfig::torn_write_size`] is several steps, and readers
-//! can see the file between them; a blocking lock or a sleep waits between
-//! steps; under [`FlockConversion::TwoStep`] an flock conversion is two
-//! steps (see below). A read-modify-write
-//! of a file is never atomic unless a lock makes it so.
+//! can see the file between them (a torn write: on Linux a `pread` can
+//! mix old and new bytes of one `pwrite`); a blocking lock or a sleep waits
+//! between steps; under [`FlockConversion::TwoStep`] an flock conversion is
+//! two steps (see below). Writes to one inode never interleave, as Linux's
+//! inode lock makes them: while a write of several steps is under way, a
+//! `write`, `ftruncate` or `O_TRUNC` open of the same inode by any other
+//! thread waits (blocked, like a lock wait, so a deadlock report or the
+//! clock takes it into account) until its last step. A read-modify-write of
+//! a file is never atomic unless a lock makes it so.
 //!
 //! **Names and inodes.** Names (directory entries) and inodes are separate.
 //! `unlink` removes a name; an open inode lives until its last open file
 //! description closes. `rename` replaces its target atomically: no observer
 //! ever finds the target missing. `link` adds a name. `stat` and `fstat`
-//! report inode, link count, size and mtime. Paths are resolved lexically
-//! below the root (`.`, `..` and a leading `/` cannot leave it); names must
-//! be UTF-8. Errors carry the errno Linux gives, checked in Linux's order.
+//! report inode, link count, size and mtime; a directory's size is 4096,
+//! what ext4 gives one whose entries fit in a block (ext4 grows it a block
+//! at a time as it fills, which SimFs does not), and 0 once removed. Errors
+//! carry the errno Linux gives, checked in Linux's order.
+//!
+//! **Paths.** A path is resolved as the kernel walks it, component by
+//! component: a name is looked up in the directory reached so far
+//! (`ENOENT`, or `ENOTDIR` after a file), `..` goes to the parent of the
+//! directory actually reached, so `a/..` with `a` a file is `ENOTDIR`. The
+//! file system's root acts as the root, as in a chroot: a leading `/`, or
+//! `..` at the root, stays there. A trailing `/` demands a directory; a last
+//! `.` or `..` (or `/` alone) is refused by the calls that make or remove a
+//! name, each with Linux's errno. Before any lookup, the empty path gives
+//! `ENOENT`, a NUL byte `EINVAL`, and a path of 4096 bytes or more
+//! `ENAMETOOLONG`; a name over 255 bytes gives `ENAMETOOLONG` when it is
+//! looked up. Names must be UTF-8 (`EINVAL` otherwise, on both backends).
+//! SimFs has no symlinks; [`RealFs`] lets the kernel resolve its paths
+//! (`openat2` with `RESOLVE_IN_ROOT`) and so follows symlinks inside its
+//! root.
 //!
 //! **Opening.** `create_new` is `O_CREAT|O_EXCL` (`EEXIST` if the name
 //! exists, even as a directory); `truncate` empties the file at once, even
 //! on a read-only open, as Linux does; `append` writes at the end, and on
 //! Linux `pwrite` appends too. Descriptors are per process, lowest free from
-//! 3. Files are kept in memory and capped at 1 GiB (`EFBIG`).
+//! 3 and below [`SimConfig::nofile_limit`] (`RLIMIT_NOFILE`, 1024 as on
+//! Linux): with all taken, `open` fails with `EMFILE` before it looks at
+//! the path, so a loop that leaks descriptors shows. Files are kept in
+//! memory and capped at 1 GiB (`EFBIG`).
 //!
 //! **Locks.** Three families, all advisory and whole-file:
 //! - `flock` locks belong to the open file description: a second `open` of
@@ -143,7 +167,9 @@
 //! entries). [`SimFs::crash_states`] enumerates the states a power loss
 //! could leave, so a checker can test them all (under `Reordering`, the
 //! subsets of the first [`MAX_REORDERED`] pending changes, the later ones
-//! always kept).
+//! always kept). [`SimFs::sync_all`] makes everything durable at once, as
+//! `sync(2)` does: lockcheck-explore calls it when a scenario's setup is
+//! done, so the files a run starts with are on disk.
 //!
 //! **Time and processes.** Time is virtual: `now` and `sleep` read and wait
 //! on the simulation's clock, which moves only when every live process is
@@ -189,6 +215,5 @@ pub use process::{Process, ProcessInfo};
 pub use real::RealFs;
 pub use sim::{
     FlockConversion, Killed, MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot,
-    StepView,
-    TraceEvent, show_bytes,
+    StepView, TraceEvent, show_bytes,
 };

@@ -4,6 +4,7 @@
 mod calls;
 mod config;
 mod durable;
+mod inode_lock;
 mod lock_ops;
 mod locks;
 mod observe;
@@ -125,12 +126,14 @@ impl<R: Runtime> SimFs<R> {
     /// An empty file system on any [`Runtime`]. Under shuttle or loom,
     /// create it inside the test closure.
     pub fn build(config: SimConfig) -> Self {
+        let mut state = State::new(config.profile);
+        state.nofile_limit = config.nofile_limit;
         let shared = Shared {
             trace: config.trace,
             torn_write_size: config.torn_write_size,
             start_time: config.start_time,
             flock_conversion: config.flock_conversion,
-            state: R::mutex(State::new(config.profile)),
+            state: R::mutex(state),
             cv: R::condvar(),
             solo: AtomicU64::new(EVERYONE),
         };
@@ -333,6 +336,15 @@ impl<R: Runtime> SimFs<R> {
     /// What is durable now: what a power loss keeps at the least.
     pub fn durable_snapshot(&self) -> Snapshot {
         self.with_state(|s| Snapshot::new(s.durable.tree.listing()))
+    }
+
+    /// Makes every change so far durable, as `sync(2)` does: a power loss
+    /// from now on keeps at least what the processes see now. Meant for
+    /// the state a scenario starts from (files that existed before the
+    /// run are on disk), so it is not a step of any process: it is not
+    /// traced and takes no step.
+    pub fn sync_all(&self) {
+        self.with_state(|s| s.durable.sync_all());
     }
 
     /// The number of states a power loss now could leave on disk under the

@@ -90,12 +90,33 @@ impl<R: Runtime> SimProc<R> {
         call: impl FnOnce() -> String,
         f: impl FnOnce(&mut State) -> io::Result<T>,
     ) -> io::Result<T> {
+        self.step_when(call, |_| None, f)
+    }
+
+    /// Like [`SimProc::step`], but first waits (blocked, on the condvar)
+    /// while `blocker` names something to wait for.
+    pub(super) fn step_when<T: Shown>(
+        &self,
+        call: impl FnOnce() -> String,
+        blocker: impl Fn(&State) -> Option<String>,
+        f: impl FnOnce(&mut State) -> io::Result<T>,
+    ) -> io::Result<T> {
         let g = self.enter();
-        let (mut g, ready) = self.wait_until(g, |_| Poll::Ready(()));
+        let (mut g, ready) = self.wait_until(g, |s| match blocker(s) {
+            None => Poll::Ready(()),
+            Some(what) => Poll::Pending { until: None, what },
+        });
         let result = ready.and_then(|()| f(&mut g));
         self.record(&mut g, call, || show_result(&result));
         self.leave(g);
         result
+    }
+
+    /// What a write or truncate through `fd` waits for: another thread's
+    /// multi-step write to the same inode (see `inode_lock.rs`).
+    pub(super) fn write_blocker(&self, s: &State, fd: Fd) -> Option<String> {
+        let ino = s.ofd(s.ofd_id(self.who, fd).ok()?).ino;
+        s.write_blocker(ino, self.who)
     }
 
     pub(super) fn enter(&self) -> Guard<'_, R> {
@@ -218,22 +239,50 @@ impl<R: Runtime> SimProc<R> {
         }
     }
 
+    /// `write` or `pwrite`: one step, or several when it is longer than
+    /// the torn-write size; either way it first waits for any other
+    /// thread's multi-step write to the inode, and a multi-step write holds
+    /// the inode lock from its first part to its last, so writes never
+    /// interleave while readers can see one half done.
     pub(super) fn write_impl(&self, fd: Fd, buf: &[u8], at: Option<u64>) -> io::Result<usize> {
         let name = if at.is_some() { "pwrite" } else { "write" };
         let describe = |part: &[u8]| match at {
             Some(off) => format!("{name}({fd}, {}, {off})", show_bytes(part)),
             None => format!("{name}({fd}, {})", show_bytes(part)),
         };
+        let blocker = |s: &State| self.write_blocker(s, fd);
         let chunk = match self.shared.torn_write_size {
             Some(n) if buf.len() > n => n.max(1),
-            _ => return self.step(|| describe(buf), |s| s.write(self.who, fd, buf, at)),
+            _ => {
+                return self.step_when(
+                    || describe(buf),
+                    blocker,
+                    |s| s.write(self.who, fd, buf, at),
+                );
+            }
         };
         let parts = buf.len().div_ceil(chunk);
         let mut done = 0;
+        let mut locked = None;
         for (i, part) in buf.chunks(chunk).enumerate() {
             let at_i = at.map(|a| a + done as u64);
+            let last = i + 1 == parts;
             let call = || format!("{} [part {}/{parts}]", describe(part), i + 1);
-            match self.step(call, |s| s.write(self.who, fd, part, at_i)) {
+            let result = self.step_when(call, blocker, |s| {
+                let n = s.write(self.who, fd, part, at_i);
+                match (&n, locked) {
+                    (Ok(_), None) if !last => {
+                        let ino = s.ofd(s.ofd_id(self.who, fd)?).ino;
+                        s.begin_write(ino, self.who);
+                        locked = Some(ino);
+                    }
+                    (Err(_), Some(ino)) => s.end_write(ino, self.who),
+                    (Ok(_), Some(ino)) if last => s.end_write(ino, self.who),
+                    _ => {}
+                }
+                n
+            });
+            match result {
                 Ok(n) => done += n,
                 Err(e) if done == 0 => return Err(e),
                 Err(_) => break,

@@ -10,8 +10,11 @@ use super::locks::{Locks, OfdId};
 use super::trace::TraceEvent;
 use super::tree::{Ino, Node, Op, ROOT, Tree};
 use crate::errno::{Errno, err};
-use crate::path::Components;
+use crate::path::{Components, Last, check_name};
 use crate::{Fd, FileKind, OpenOptions};
+
+/// The size `stat` reports for a directory: ext4's block size.
+pub(crate) const DIR_SIZE: u64 = 4096;
 
 /// The lowest descriptor a process gets (0, 1 and 2 are stdio).
 pub(crate) const FIRST_FD: usize = 3;
@@ -141,6 +144,11 @@ pub(crate) struct State {
     next_ino: Ino,
     next_ofd_serial: u64,
     pub locks: Locks,
+    /// `RLIMIT_NOFILE`: descriptors are numbered below it.
+    pub nofile_limit: usize,
+    /// The inodes a multi-step write is under way on, and its writer
+    /// (see `inode_lock.rs`).
+    pub writing: BTreeMap<Ino, Who>,
     /// Virtual time since the simulation's start.
     pub clock: Duration,
     /// Atomic steps taken so far.
@@ -171,6 +179,8 @@ impl State {
             next_ino: ROOT + 1,
             next_ofd_serial: 0,
             locks: Locks::default(),
+            nofile_limit: 1024,
+            writing: BTreeMap::new(),
             clock: Duration::ZERO,
             steps: 0,
             trace: Vec::new(),
@@ -284,6 +294,7 @@ impl State {
             .values_mut()
             .filter_map(|t| t.hold.take())
             .collect();
+        self.end_writes_of(pid);
         for ofd in fds.into_iter().flatten() {
             self.drop_descriptor(pid, ofd);
         }
@@ -323,6 +334,7 @@ impl State {
         self.ofds.clear();
         self.free_ofds.clear();
         self.locks = Locks::default();
+        self.writing.clear();
         self.durable.tree = tree.clone();
         self.durable.pending.clear();
         self.cache = tree;
@@ -354,10 +366,20 @@ impl State {
             .expect("descriptor points to a live open file description")
     }
 
+    /// The descriptor number the caller's next `open` gets: the lowest free
+    /// from 3, or `EMFILE` when every number below the limit is taken.
+    pub fn lowest_free_fd(&self, who: Who) -> io::Result<usize> {
+        let p = self.proc(who)?;
+        let taken = |n: &usize| p.fds.get(*n).is_some_and(Option::is_some);
+        (FIRST_FD..self.nofile_limit)
+            .find(|n| !taken(n))
+            .ok_or_else(|| err(Errno::EMFILE))
+    }
+
     /// Creates an open file description of `ino` and gives the caller the
     /// lowest free descriptor for it.
     pub fn new_fd(&mut self, who: Who, ino: Ino, opts: OpenOptions) -> io::Result<Fd> {
-        self.proc(who)?;
+        let n = self.lowest_free_fd(who)?;
         self.next_ofd_serial += 1;
         let ofd = Ofd {
             ino,
@@ -380,16 +402,9 @@ impl State {
             inode.open += 1;
         }
         let p = self.proc_mut(who)?;
-        if p.fds.len() < FIRST_FD {
-            p.fds.resize(FIRST_FD, None);
+        if p.fds.len() <= n {
+            p.fds.resize(n + 1, None);
         }
-        let n = match p.fds.iter().skip(FIRST_FD).position(Option::is_none) {
-            Some(i) => i + FIRST_FD,
-            None => {
-                p.fds.push(None);
-                p.fds.len() - 1
-            }
-        };
         p.fds[n] = Some(id);
         Ok(Fd(n as u32))
     }
@@ -486,39 +501,60 @@ impl State {
 
     // ---- names -----------------------------------------------------------
 
-    /// Walks `parts` from the root: `ENOENT` for a missing name, `ENOTDIR`
-    /// when a name before the last is a file.
-    pub fn lookup(&self, parts: &[&str]) -> io::Result<Ino> {
+    /// Walks `parts` from the root, component by component, as the kernel
+    /// does: each name is looked up in the directory reached so far
+    /// (`ENOENT` if missing, `ENAMETOOLONG` if too long), `.` stays, `..`
+    /// goes to the parent of the directory actually reached (at the root
+    /// it stays there), and any component after a file gives `ENOTDIR`.
+    /// Returns the directories passed through, root first, and what the
+    /// walk reached last.
+    pub fn walk(&self, parts: &[&str]) -> io::Result<(Vec<Ino>, Ino)> {
+        let mut dirs = Vec::new();
         let mut cur = ROOT;
-        for name in parts {
+        for &name in parts {
             let entries = self.cache.entries(cur).ok_or_else(|| err(Errno::ENOTDIR))?;
-            cur = *entries.get(*name).ok_or_else(|| err(Errno::ENOENT))?;
+            match name {
+                "." => {}
+                ".." => cur = dirs.pop().unwrap_or(ROOT),
+                name => {
+                    check_name(name)?;
+                    let next = *entries.get(name).ok_or_else(|| err(Errno::ENOENT))?;
+                    dirs.push(cur);
+                    cur = next;
+                }
+            }
         }
-        Ok(cur)
+        Ok((dirs, cur))
     }
 
     /// Resolves a whole path; a trailing `/` demands a directory.
     pub fn resolve(&self, c: &Components<'_>) -> io::Result<Ino> {
-        let ino = self.lookup(&c.parts)?;
+        let (_, ino) = self.walk(&c.parts)?;
         if c.trailing_slash && self.kind(ino) != FileKind::Dir {
             return Err(err(Errno::ENOTDIR));
         }
         Ok(ino)
     }
 
-    /// Resolves the directory that holds the last name of `c`, and looks
-    /// that name up. `None` for the root itself.
-    pub fn parent_of<'c>(&self, c: &'c Components<'_>) -> io::Result<Option<Entry<'c>>> {
-        let Some((parent, name)) = c.split_last() else {
-            return Ok(None);
-        };
-        let dir = self.lookup(parent)?;
+    /// Resolves the directory that holds the last component of `c` (the
+    /// kernel's parent walk) and, when that component is a name, looks it
+    /// up there. `.`, `..` and the root itself are left for the call to
+    /// refuse (`Last::Root` for `/`).
+    pub fn parent_of<'c>(&self, c: &'c Components<'_>) -> io::Result<Entry<'c>> {
+        let (before, last) = c.split_last();
+        let (mut ancestors, dir) = self.walk(before)?;
         let entries = self.cache.entries(dir).ok_or_else(|| err(Errno::ENOTDIR))?;
-        Ok(Some(Entry {
+        let ino = match last {
+            Last::Name(name) => entries.get(name).copied(),
+            _ => None,
+        };
+        ancestors.push(dir);
+        Ok(Entry {
             dir,
-            name,
-            ino: entries.get(name).copied(),
-        }))
+            last,
+            ino,
+            ancestors,
+        })
     }
 
     pub fn kind(&self, ino: Ino) -> FileKind {
@@ -528,7 +564,11 @@ impl State {
     pub fn size(&self, ino: Ino) -> u64 {
         match self.cache.get(ino).map(|i| &i.node) {
             Some(Node::File(data)) => data.len() as u64,
-            Some(Node::Dir(entries)) => entries.len() as u64,
+            // What ext4 reports: one 4096-byte block for a directory whose
+            // entries fit in it, 0 once removed. (ext4 grows a directory by a
+            // block as entries fill it and never shrinks it; SimFs keeps one.)
+            Some(Node::Dir(_)) if self.cache.nlink(ino) == 0 => 0,
+            Some(Node::Dir(_)) => DIR_SIZE,
             None => 0,
         }
     }
@@ -564,10 +604,27 @@ impl State {
     }
 }
 
-/// A name looked up in its directory.
-#[derive(Debug, Clone, Copy)]
+/// The last component of a path, in the directory the walk reached.
+#[derive(Debug, Clone)]
 pub(crate) struct Entry<'c> {
+    /// The directory that holds (or would hold) the name.
     pub dir: Ino,
-    pub name: &'c str,
+    /// The last component.
+    pub last: Last<'c>,
+    /// What the name names there, if it is a name that exists.
     pub ino: Option<Ino>,
+    /// `dir` and every directory above it, root first.
+    pub ancestors: Vec<Ino>,
+}
+
+impl<'c> Entry<'c> {
+    /// The name, for a path whose last component is one (`ENAMETOOLONG`
+    /// if it is too long, as its lookup says); otherwise the error the
+    /// call gives for `/`, `.` or `..` there.
+    pub fn name(&self, otherwise: Errno) -> io::Result<&'c str> {
+        match self.last {
+            Last::Name(name) => check_name(name).map(|()| name),
+            _ => Err(err(otherwise)),
+        }
+    }
 }

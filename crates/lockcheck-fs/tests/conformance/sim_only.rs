@@ -493,3 +493,38 @@ fn posix_deadlock_check_follows_a_chain_of_eleven_owners() {
 fn posix_deadlock_check_gives_up_past_eleven_owners_and_the_request_sleeps() {
     assert_eq!(posix_deadlock_chain(12), None);
 }
+
+/// Twin of `os_processes::the_kernel_numbers_descriptors_below_rlimit_nofile_then_open_fails_with_emfile`,
+/// with the default limit: a loop that leaks descriptors meets `EMFILE`.
+#[test]
+fn descriptors_are_numbered_below_nofile_limit_then_open_fails_with_emfile() {
+    let fs: SimFs = SimFs::new();
+    let p = fs.spawn();
+    put(&p, "f", b"");
+    let mut fds = Vec::new();
+    let refused = loop {
+        match p.open("f", ro()) {
+            Ok(fd) => fds.push(fd),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(fds.len(), 1021, "3 to 1023: RLIMIT_NOFILE is 1024");
+    assert_eq!(fds.last(), Some(&lockcheck_fs::Fd(1023)));
+    assert_errno::<()>(Err(refused), Errno::EMFILE);
+    // The descriptor comes first: a full table creates nothing.
+    let create = lockcheck_fs::OpenOptions::new().write(true).create(true);
+    assert_errno(p.open("f.new", create), Errno::EMFILE);
+    assert!(!p.exists("f.new").unwrap());
+    // Closing one frees its number for the next open.
+    p.close(lockcheck_fs::Fd(10)).unwrap();
+    assert_eq!(p.open("f", ro()).unwrap(), lockcheck_fs::Fd(10));
+    let small = SimFs::with_config(lockcheck_fs::SimConfig {
+        nofile_limit: 64,
+        ..lockcheck_fs::SimConfig::default()
+    });
+    let q = small.spawn();
+    put(&q, "f", b"");
+    let opened: Vec<_> = std::iter::from_fn(|| q.open("f", ro()).ok()).collect();
+    assert_eq!(opened.last(), Some(&lockcheck_fs::Fd(63)));
+    assert_errno(q.open("f", ro()), Errno::EMFILE);
+}
