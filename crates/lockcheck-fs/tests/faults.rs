@@ -537,3 +537,50 @@ fn a_concurrent_reader_sees_every_intermediate_state_of_a_torn_write() {
     let seen: Vec<String> = seen.lock().unwrap().iter().cloned().collect();
     assert_eq!(seen, ["", "0123", "01234567", "0123456789"]);
 }
+
+fn panic_text(outcome: std::thread::Result<()>) -> String {
+    let panic = outcome.expect_err("the call panics");
+    panic.downcast_ref::<String>().expect("a message").clone()
+}
+
+#[test]
+fn a_sleep_that_starts_at_the_end_of_time_never_returns_and_is_a_deadlock() {
+    let fs = SimFs::new();
+    let p = fs.spawn();
+    p.sleep(Duration::MAX);
+    let at_limit = fs.elapsed();
+    assert_eq!(at_limit, Duration::from_secs(400 * 365 * 24 * 3600));
+    let outcome = std::panic::catch_unwind(|| p.sleep(Duration::from_secs(1)));
+    let msg = panic_text(outcome);
+    assert_eq!(
+        msg,
+        "lockcheck: deadlock: every live process is blocked: p100 waits for the clock to \
+         pass its limit of 400 years (it never will)"
+    );
+    assert_eq!(fs.elapsed(), at_limit);
+}
+
+#[test]
+fn a_held_process_neither_holds_the_clock_nor_frees_a_lock() {
+    let fs = SimFs::new();
+    let (p, q) = (fs.spawn(), fs.spawn());
+    let qfd = q.open("f", create()).unwrap();
+    q.flock(qfd, LockKind::Exclusive, Wait::Block).unwrap();
+    fs.hold(q.pid(), "its turn to run").unwrap();
+    // Without the hold, q (making no call) would count as running and
+    // this sleep would wait for it forever.
+    p.sleep(Duration::from_secs(5));
+    assert_eq!(fs.elapsed(), Duration::from_secs(5));
+    let pfd = p.open("f", create()).unwrap();
+    let outcome = std::panic::catch_unwind(|| {
+        let _ = p.flock(pfd, LockKind::Exclusive, Wait::Block);
+    });
+    let msg = panic_text(outcome);
+    assert!(
+        msg.starts_with("lockcheck: deadlock: every live process is blocked: p100 waits for Flock"),
+        "{msg}"
+    );
+    assert!(msg.ends_with("; p101 waits for its turn to run"), "{msg}");
+    fs.unhold(q.pid()).unwrap();
+    assert_eq!(errno(fs.hold(999, "never")), Errno::ESRCH);
+}

@@ -34,7 +34,11 @@ use state::{Life, State};
 
 /// The virtual clock stops at 400 years (still a u64 of nanoseconds):
 /// sleeping or pausing "forever" saturates there instead of overflowing.
-const CLOCK_LIMIT: Duration = Duration::from_secs(400 * 365 * 24 * 3600);
+/// Once the clock is there it can move no more, so a sleep that starts
+/// there never ends (it waits like a blocked lock, and deadlock detection
+/// sees it) rather than return at once, which would let a retry loop with
+/// a deadline past the limit spin forever.
+pub(crate) const CLOCK_LIMIT: Duration = Duration::from_secs(400 * 365 * 24 * 3600);
 
 /// `clock + d`, saturating at [`CLOCK_LIMIT`].
 pub(crate) fn later(clock: Duration, d: Duration) -> Duration {
@@ -186,6 +190,40 @@ impl<R: Runtime> SimFs<R> {
                 Ok(())
             },
         )
+    }
+
+    /// Holds a live process back: until [`SimFs::unhold`], it counts as
+    /// waiting for `why` instead of running, so the clock can move without
+    /// it and a deadlock among the others is seen (and names it). For a
+    /// harness that runs processes one at a time (setup steps), where a
+    /// process that makes no calls would otherwise hold the clock; the
+    /// harness makes no call of a held process. Not a kernel state: takes
+    /// no step, leaves no trace. `ESRCH` if the process is not alive.
+    pub fn hold(&self, pid: u32, why: impl Into<String>) -> io::Result<()> {
+        let why = why.into();
+        self.with_state(|s| {
+            let p = s
+                .procs
+                .get_mut(&pid)
+                .filter(|p| p.alive())
+                .ok_or_else(|| err(Errno::ESRCH))?;
+            p.held = Some(why);
+            Ok(())
+        })
+    }
+
+    /// Lets a process held by [`SimFs::hold`] run again. `ESRCH` if it is
+    /// not alive.
+    pub fn unhold(&self, pid: u32) -> io::Result<()> {
+        self.with_state(|s| {
+            let p = s
+                .procs
+                .get_mut(&pid)
+                .filter(|p| p.alive())
+                .ok_or_else(|| err(Errno::ESRCH))?;
+            p.held = None;
+            Ok(())
+        })
     }
 
     /// Sets how far a process's clock is from the simulation's.

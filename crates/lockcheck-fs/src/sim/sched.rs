@@ -21,7 +21,13 @@ impl State {
     /// Called by a process that has just marked itself waiting.
     pub fn advance_if_idle(&mut self) -> Idle {
         let mut earliest: Option<Duration> = None;
-        for p in self.procs.values().filter(|p| p.alive()) {
+        // A held process waits for the harness, which runs no call of it
+        // until it lets it go: it moves no clock and frees no lock.
+        for p in self
+            .procs
+            .values()
+            .filter(|p| p.alive() && p.held.is_none())
+        {
             for t in p.threads.values() {
                 match t.status {
                     Status::Running => return Idle::Busy,
@@ -41,6 +47,10 @@ impl State {
             None => {
                 let mut waits = Vec::new();
                 for (pid, p) in self.procs.iter().filter(|(_, p)| p.alive()) {
+                    if let Some(why) = &p.held {
+                        waits.push(format!("p{pid} waits for {why}"));
+                        continue;
+                    }
                     for (tid, t) in &p.threads {
                         let who = if *tid == 0 {
                             format!("p{pid}")

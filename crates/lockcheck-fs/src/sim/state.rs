@@ -82,6 +82,9 @@ pub(crate) struct ProcState {
     pub paused_until: Duration,
     /// Added to the global clock by this process's `now`.
     pub skew_nanos: i128,
+    /// Held back by the harness ([`super::SimFs::hold`]), waiting for
+    /// this: it counts as waiting, not running.
+    pub held: Option<String>,
 }
 
 impl ProcState {
@@ -177,6 +180,7 @@ impl State {
             fds: Vec::new(),
             paused_until: Duration::ZERO,
             skew_nanos: 0,
+            held: None,
         };
         self.procs.insert(pid, proc);
         Ok(Who {
