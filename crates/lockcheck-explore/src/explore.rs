@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lockcheck_fs::sync::{LoomRuntime, ShuttleRuntime};
-use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
+use shuttle::scheduler::{DfsScheduler, RandomScheduler, Scheduler};
 use shuttle::{Config, Runner};
 
 use crate::ctx::Ctx;
+use crate::pct::Pct;
 use crate::quiet::quietly;
 use crate::report::{Counterexample, Report};
 use crate::run::{Execution, execute};
@@ -38,6 +39,9 @@ pub enum ExploreError {
     /// A scenario without processes.
     #[error("the scenario has no processes")]
     NoProcesses,
+    /// A setup the simulated file system refuses.
+    #[error(transparent)]
+    Setup(#[from] crate::setup::SetupError),
 }
 
 /// A violation found while exploring: the execution and its schedule.
@@ -218,6 +222,7 @@ impl Scenario {
         if self.processes.is_empty() {
             return Err(ExploreError::NoProcesses);
         }
+        self.check_setup()?;
         let start = Instant::now();
         let (schedules, found) = match &strategy {
             Strategy::Random { seed, iterations } => {
@@ -228,11 +233,7 @@ impl Scenario {
                 seed,
                 depth,
                 iterations,
-            } => shuttle_search(
-                self,
-                PctScheduler::new_from_seed(*seed, *depth, *iterations),
-                ticker,
-            ),
+            } => shuttle_search(self, Pct::new(*seed, *depth, *iterations), ticker),
             Strategy::Dfs { max_iterations } => {
                 shuttle_search(self, DfsScheduler::new(*max_iterations, false), ticker)
             }
@@ -246,7 +247,7 @@ impl Scenario {
                 if found.is_some() {
                     (n, found)
                 } else {
-                    let pct = PctScheduler::new_from_seed(*seed, *depth, *iterations);
+                    let pct = Pct::new(*seed, *depth, *iterations);
                     let (m, found) = shuttle_search(self, pct, &ticker.after(n));
                     (n + m, found)
                 }

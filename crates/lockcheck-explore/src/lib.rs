@@ -84,6 +84,7 @@ mod determinism;
 mod explore;
 mod ghost;
 mod linearizable;
+mod pct;
 mod program;
 mod property;
 mod quiet;
@@ -92,6 +93,7 @@ mod report;
 mod run;
 mod scenario;
 pub mod schedule;
+mod setup;
 mod shrink;
 mod strategy;
 pub mod workloads;
@@ -108,6 +110,7 @@ pub use property::{Property, Violation};
 pub use replay_trace::Replayed;
 pub use report::{Counterexample, Report};
 pub use scenario::{Body, Fault, Program, Scenario};
+pub use setup::SetupError;
 pub use strategy::Strategy;
 
 /// Explores `scenario` with the default strategy (10,000 random then

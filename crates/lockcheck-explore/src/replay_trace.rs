@@ -32,6 +32,7 @@ impl Scenario {
             return Err(ExploreError::NoProcesses);
         }
         let choices = decode(schedule)?;
+        self.check_setup()?;
         let found = replay(self, choices, true);
         let e = &found.execution;
         let timeline = e

@@ -22,6 +22,7 @@ use crate::program::{
 };
 use crate::property::{Property, Violation};
 use crate::scenario::{Fault, Program, Scenario};
+use crate::setup::{BEFORE_TURN, SetupError};
 
 /// A runtime whose threads an execution can start and join.
 pub trait Threads: Runtime {
@@ -80,7 +81,11 @@ pub(crate) fn execute<R: Threads>(
     trace: bool,
 ) -> Execution {
     let fs = SimFs::<R>::build(scenario.sim_config(trace));
-    setup(scenario, &fs);
+    if let Err(e) = setup(scenario, &fs) {
+        // Unreachable: every way into an exploration checks the setup
+        // first (`Scenario::check_setup`), and it is deterministic.
+        panic!("lockcheck: the setup failed after its check passed: {e}");
+    }
     let ghost = Arc::new(Ghost::new(scenario.properties.clone()));
     if scenario.records_history()
         && let Some(protocol) = &scenario.protocol
@@ -101,13 +106,28 @@ pub(crate) fn execute<R: Threads>(
     }
     let mut handles = Vec::new();
     let mut started = Vec::new();
+    // `before` steps run one process at a time: the others are held.
+    let holding = !scenario.prelude.is_empty();
+    if holding {
+        for &pid in &pids {
+            let _ = fs.hold(pid, BEFORE_TURN);
+        }
+    }
     for (index, (proc, program)) in procs.into_iter().zip(&scenario.processes).enumerate() {
         let ctx = Ctx::new(index, proc, fs.clone(), ghost.clone());
         let start = match (program, &scenario.protocol) {
             (Program::Ops(ops), Some(protocol)) => {
                 let mut it = Interpreter::new(protocol.clone(), ctx);
-                let mut prelude = scenario.prelude.iter().filter(|(i, _)| *i == index);
-                if prelude.all(|(_, ops)| it.run(ops)) {
+                let mut prelude = scenario
+                    .prelude
+                    .iter()
+                    .filter(|(i, _)| *i == index)
+                    .peekable();
+                let alive = prelude.peek().is_none()
+                    || run_prelude(&fs, pids[index], index, &ghost, || {
+                        prelude.all(|(_, ops)| it.run(ops))
+                    });
+                if alive {
                     Start::Ops(it, ops.clone())
                 } else {
                     Start::Dead
@@ -120,6 +140,11 @@ pub(crate) fn execute<R: Threads>(
             (custom, _) => Start::Custom(ctx, custom.clone()),
         };
         started.push((index, start));
+    }
+    if holding {
+        for &pid in &pids {
+            let _ = fs.unhold(pid);
+        }
     }
     let setup_steps = fs.steps();
     // Process 0 runs on this thread (one thread fewer to start and join
@@ -189,6 +214,29 @@ fn run_start<R: Runtime>(
     }
 }
 
+/// Runs process `index`'s `before` steps (`run`), the others held; a
+/// panic (a deadlock: a step waits for a process that cannot run until
+/// the `before` steps are done) becomes a violation. False if the process
+/// died or panicked.
+fn run_prelude<R: Runtime>(
+    fs: &SimFs<R>,
+    pid: u32,
+    index: usize,
+    ghost: &Ghost,
+    run: impl FnOnce() -> bool,
+) -> bool {
+    let _ = fs.unhold(pid);
+    let outcome = catch_unwind(AssertUnwindSafe(run));
+    let _ = fs.hold(pid, BEFORE_TURN);
+    match outcome {
+        Ok(alive) => alive,
+        Err(panic) => {
+            report_panic(ghost, index, panic);
+            false
+        }
+    }
+}
+
 /// How a process starts, once setup and preludes are done.
 enum Start<R: Runtime> {
     /// Runs the rest of its operations.
@@ -223,27 +271,37 @@ fn report_panic(ghost: &Ghost, index: usize, panic: Box<dyn Any + Send>) {
 }
 
 /// Creates the scenario's files and what its protocol needs, as a setup
-/// process that exits before the others start.
-fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) {
+/// process that exits before the others start. [`Scenario::check_setup`]
+/// runs it once before any exploration, so that what it cannot do is an
+/// error naming the entry, not a panic in every execution.
+pub(crate) fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) -> Result<(), SetupError> {
     if scenario.files.is_empty() && scenario.protocol.is_none() {
-        return; // Nothing to do: save the setup process's steps.
+        return Ok(()); // Nothing to do: save the setup process's steps.
     }
     let p = fs.spawn();
-    for (path, contents) in &scenario.files {
+    for (index, (path, contents)) in scenario.files.iter().enumerate() {
         if let Some(parent) = Path::new(path).parent() {
             mkdirs(&p, parent);
         }
         p.write_file(path, contents)
-            .expect("setup writes its files");
+            .map_err(|e| SetupError::file(scenario, &p, index, &e))?;
     }
+    let needs = |path: &str, e: &dyn std::fmt::Display| SetupError::needs(scenario, path, e);
     match &scenario.protocol {
-        Some(Protocol::Flock { .. }) => mkdirs(&p, Path::new(FLOCK_DIR)),
+        Some(Protocol::Flock { .. }) => {
+            mkdirs(&p, Path::new(FLOCK_DIR));
+            match p.stat(FLOCK_DIR) {
+                Ok(m) if m.kind == lockcheck_fs::FileKind::Dir => {}
+                Ok(_) => return Err(needs(FLOCK_DIR, &"it is a file")),
+                Err(e) => return Err(needs(FLOCK_DIR, &e)),
+            }
+        }
         Some(Protocol::Registry { method })
             if !scenario.files.iter().any(|(path, _)| path == REGISTRY) =>
         {
             LockedRegistryFile::new(REGISTRY, *method)
                 .create(&p, &Registry::default())
-                .expect("setup creates the registry");
+                .map_err(|e| needs(REGISTRY, &e))?;
         }
         Some(Protocol::TaskBoard { scope }) => {
             let tasks = board_tasks(scenario)
@@ -252,7 +310,7 @@ fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) {
                 .collect();
             TaskBoard::new(TASKBOARD, *scope)
                 .create(&p, &Board::todo2(tasks))
-                .expect("setup creates the task board");
+                .map_err(|e| needs(TASKBOARD, &e))?;
         }
         Some(Protocol::Claim { variant }) => {
             let pool = TaskPool::new(POOL_DIR, *variant);
@@ -263,16 +321,17 @@ fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) {
                         && !p.exists(pool.available_path(task)).unwrap_or(false)
                     {
                         pool.add_task(&p, task, &json!({"id": task}))
-                            .expect("setup adds the tasks");
+                            .map_err(|e| needs(POOL_DIR, &e))?;
                     }
                 }
             }
         }
         _ => {}
     }
+    Ok(())
 }
 
-fn mkdirs(p: &impl Fs, dir: &Path) {
+pub(crate) fn mkdirs(p: &impl Fs, dir: &Path) {
     let mut at = std::path::PathBuf::new();
     for part in dir.components() {
         at.push(part);
