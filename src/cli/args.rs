@@ -75,7 +75,8 @@ pub struct LincheckArgs {
     /// timeline to this file.
     #[arg(long, value_name = "OUT")]
     pub html: Option<PathBuf>,
-    /// Give up (exit 3) after this many seconds.
+    /// Give up (exit 3) after this many seconds (more than 0, at most
+    /// 1e9).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
 }
