@@ -15,9 +15,8 @@
 //! with one, then two priority change points looks for the same violation
 //! with fewer (PCT with depth d preempts at d - 1 points at most).
 
-use shuttle::scheduler::PctScheduler;
-
 use crate::explore::{Found, Ticker, replay, shuttle_search};
+use crate::pct::Pct;
 use crate::scenario::Scenario;
 use crate::schedule::Choice;
 
@@ -107,7 +106,7 @@ pub(crate) fn shrink(scenario: &Scenario, mut best: Found) -> Found {
             if best.schedule.preemptions() < depth {
                 break;
             }
-            let pct = PctScheduler::new_from_seed(seed, depth, PCT_BUDGET);
+            let pct = Pct::new(seed, depth, PCT_BUDGET);
             if let (_, Some(found)) = shuttle_search(scenario, pct, &Ticker::default())
                 && same(&found, property)
                 && size(&found) < size(&best)
