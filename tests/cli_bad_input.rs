@@ -389,3 +389,35 @@ fn a_replay_schedule_longer_than_any_execution_exits_2_without_building_it() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_panic_that_escapes_the_exploration_reaches_the_user_with_its_place() {
+    // Process 1 retries for 3,000,000 hours, 100ms at a time: its one
+    // execution passes shuttle's bound of 1,000,000 steps, which panics
+    // in the scheduler, not in a process. (Today the only such panic the
+    // CLI can reach: no verdict reports a step bound yet.)
+    let model = "protocol = \"flock/keep-file\"\nacquire = \"retry\"\ntimeout = \"3000000h\"\nexpect = \"safe\"\n[[process]]\nops = [\"acquire\", \"sleep 3000000h\", \"release\"]\n[[process]]\nops = [\"acquire\", \"release\"]\n[explore]\niterations = 2\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.toml");
+    std::fs::write(&path, model).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+        .args(["check", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(101), "{stderr}");
+    assert!(
+        stderr.contains(
+            "lockcheck: unexpected panic while exploring (a bug in lockcheck, or in code it \
+             runs, not a verdict): exceeded max_steps bound 1000000."
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("(at ") && stderr.contains(".rs:"),
+        "{stderr}"
+    );
+    // Only lockcheck's words: not shuttle's replay instructions.
+    assert!(!stderr.contains("failing schedule"), "{stderr}");
+    assert!(!stderr.contains("failing seed"), "{stderr}");
+}

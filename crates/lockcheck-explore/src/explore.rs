@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use lockcheck_fs::sync::{LoomRuntime, ShuttleRuntime};
 use shuttle::scheduler::{DfsScheduler, RandomScheduler, Scheduler};
-use shuttle::{Config, Runner};
+use shuttle::{Config, FailurePersistence, Runner};
 
 use crate::ctx::Ctx;
 use crate::pct::Pct;
@@ -62,6 +62,15 @@ fn no_custom(_: &Program, _: &Ctx<LoomRuntime>) -> bool {
     false
 }
 
+/// Shuttle's settings for lockcheck's runs: shuttle prints no failing
+/// schedule of its own when an execution fails (lockcheck reports its own
+/// replayable schedule string; shuttle's would point at the wrong replay).
+fn shuttle_config() -> Config {
+    let mut config = Config::new();
+    config.failure_persistence = FailurePersistence::None;
+    config
+}
+
 /// Runs one schedule that follows `choices`, recording what it did
 /// (and, with `trace`, every call).
 pub(crate) fn replay(scenario: &Scenario, choices: Vec<Choice>, trace: bool) -> Found {
@@ -70,7 +79,7 @@ pub(crate) fn replay(scenario: &Scenario, choices: Vec<Choice>, trace: bool) -> 
     let (s, o) = (Arc::new(scenario.clone()), out.clone());
     let scheduler = Recording::new(Guided::new(choices), log.clone(), Arc::default());
     quietly(|| {
-        Runner::new(scheduler, Config::new()).run(move || {
+        Runner::new(scheduler, shuttle_config()).run(move || {
             *o.lock().unwrap() = Some(execute::<ShuttleRuntime>(&s, run_custom, trace));
         })
     });
@@ -127,7 +136,13 @@ pub(crate) fn shuttle_search(
             *found2.lock().unwrap() = Some(execution);
         }
     };
-    quietly(|| Runner::new(Recording::new(scheduler, log.clone(), stop), Config::new()).run(body));
+    quietly(|| {
+        Runner::new(
+            Recording::new(scheduler, log.clone(), stop),
+            shuttle_config(),
+        )
+        .run(body)
+    });
     let found = found.lock().unwrap().take().map(|execution| Found {
         execution,
         schedule: log.lock().unwrap().clone(),

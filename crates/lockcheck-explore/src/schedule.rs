@@ -218,9 +218,10 @@ pub type Log = Arc<Mutex<Schedule>>;
 /// the log: the test body sets `stop` when an execution fails, so that
 /// execution's schedule is what the log then holds.
 pub struct Recording<S> {
-    /// Not dropped when the search stops early: shuttle's random scheduler
-    /// prints a "failing seed" notice when dropped mid-search, which
-    /// would point users at the wrong replay mechanism.
+    /// Not dropped when the search stops early or a panic escapes it:
+    /// shuttle's random scheduler prints a "failing seed" notice when
+    /// dropped mid-search, which would point users at the wrong replay
+    /// mechanism.
     inner: std::mem::ManuallyDrop<S>,
     current: Schedule,
     log: Log,
@@ -247,11 +248,12 @@ impl<S> Recording<S> {
 
 impl<S> Drop for Recording<S> {
     fn drop(&mut self) {
-        if !self.stop.load(std::sync::atomic::Ordering::SeqCst) {
+        if !self.stop.load(std::sync::atomic::Ordering::SeqCst) && !std::thread::panicking() {
             // SAFETY: dropped once, here, and never used again.
             unsafe { std::mem::ManuallyDrop::drop(&mut self.inner) };
         }
-        // Stopped early: the scheduler is leaked (a few words), see above.
+        // Stopped early, or unwinding from a panic that escaped the
+        // search: the scheduler is leaked (a few words), see above.
     }
 }
 
