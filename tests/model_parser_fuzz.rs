@@ -414,7 +414,8 @@ proptest! {
         let Ok(text) = std::str::from_utf8(&bytes) else { return Ok(()) };
         if let Some(e) = read(format, text) {
             let (line, _) = e.position();
-            prop_assert!(line >= 1, "{e}");
+            // A line of the text (or the one just past its end).
+            prop_assert!(line >= 1 && line <= text.lines().count() + 1, "{e}\n{text}");
             prop_assert!(e.to_string().starts_with(&format!("line {line}, column ")), "{e}");
         }
     }
