@@ -103,6 +103,36 @@ const MODELS: &[(&str, &[u8], &str)] = &[
         b"protocol = \"lockfile/fenced\"\n[[process]]\nops = [\"acquire\"]\nexpect = \"safe\"\n",
         ":4:1: unknown field `expect`, expected one of `ops`, `before`, `count`",
     ),
+    (
+        "file-path-is-a-directory.toml",
+        b"protocol = \"lockfile/fenced\"\nworkload = \"lockers\"\nexpect = \"safe\"\n[[file]]\npath = \"a/\"\ncontents = \"x\"\n",
+        ":5:8: the setup cannot write the starting file \"a/\": expected a file name, found a directory path",
+    ),
+    (
+        "file-under-a-file.toml",
+        b"protocol = \"lockfile/fenced\"\nworkload = \"lockers\"\nexpect = \"safe\"\n[[file]]\npath = \"a\"\ncontents = \"x\"\n[[file]]\npath = \"a/b\"\ncontents = \"y\"\n",
+        ":8:8: the setup cannot write the starting file \"a/b\": expected its parent \"a\" to be a directory, but it is a starting file",
+    ),
+    (
+        "file-over-a-directory.toml",
+        b"protocol = \"lockfile/fenced\"\nworkload = \"lockers\"\nexpect = \"safe\"\n[[file]]\npath = \"a/b\"\ncontents = \"x\"\n[[file]]\npath = \"a\"\ncontents = \"y\"\n",
+        ":8:8: the setup cannot write the starting file \"a\": expected a file, but the path is a directory (the parent of another starting file)",
+    ),
+    (
+        "file-where-flock-needs-its-directory.toml",
+        b"protocol = \"flock/keep-file\"\nworkload = \"lockers\"\nexpect = \"safe\"\n[[file]]\npath = \"locks\"\ncontents = \"x\"\n",
+        ":5:8: flock/keep-file needs \"locks\" for itself, and the starting file \"locks\" is in its way (it is a file): expected no starting file at, above or under \"locks\"",
+    ),
+    (
+        "file-where-claim-needs-its-directory.toml",
+        b"protocol = \"claim/locked\"\nworkload = \"claimers\"\nexpect = \"safe\"\n[[file]]\npath = \"tasks\"\ncontents = \"x\"\n",
+        ":5:8: claim/locked needs \"tasks\" for itself, and the starting file \"tasks\" is in its way",
+    ),
+    (
+        "file-under-the-registry.toml",
+        b"protocol = \"registry/replace\"\nworkload = \"adders\"\nexpect = \"safe\"\n[[file]]\npath = \"registry.json/x\"\ncontents = \"x\"\n",
+        ":5:8: registry/replace needs \"registry.json\" for itself, and the starting file \"registry.json/x\" is in its way",
+    ),
 ];
 
 /// (file name, contents, spec, what the message must contain).
@@ -158,6 +188,7 @@ const HISTORIES: &[(&str, &[u8], &str, &str)] = &[
     ),
 ];
 
+/// Runs the binary; asserts it did not panic; (exit code, stderr).
 fn run(args: &[&str]) -> (Option<i32>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_lockcheck"))
         .args(args)
@@ -253,4 +284,125 @@ fn malformed_histories_exit_2_naming_file_line_and_column() {
             "{name}: expected\n  {want}\nin\n  {stderr}"
         );
     }
+}
+
+/// Runs the binary on a model written to a tempdir; (exit code, stdout,
+/// stderr).
+fn run_model(model: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.toml");
+    std::fs::write(&path, model).unwrap();
+    let mut all = vec![args[0], path.to_str().unwrap()];
+    all.extend(&args[1..]);
+    let out = Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+        .args(&all)
+        .env_remove("LOCKCHECK_SEED")
+        .env_remove("LOCKCHECK_ITERATIONS")
+        .env_remove("LOCKCHECK_PREEMPTIONS")
+        .env_remove("LOCKCHECK_REPLAY")
+        .output()
+        .expect("the lockcheck binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{all:?} panicked:\n{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code(), stdout, stderr)
+}
+
+#[test]
+fn a_one_process_model_explores_under_the_default_strategy() {
+    let model = "protocol = \"lockfile/fenced\"\nexpect = \"safe\"\n[[process]]\nops = [\"acquire\", \"critical\", \"release\"]\n[explore]\niterations = 50\n";
+    let (code, stdout, stderr) = run_model(model, &["check"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert_eq!(stderr, "");
+    // 50 random schedules, then PCT's one: with one task it has nothing
+    // to choose.
+    assert!(stdout.contains("51 schedules"), "{stdout}");
+}
+
+#[test]
+fn before_steps_that_wait_for_each_other_end_as_a_deadlock() {
+    let model = "protocol = \"flock/keep-file\"\nexpect = \"violation\"\nviolates = \"deadlock-free\"\n[[process]]\nbefore = [\"acquire\"]\nops = [\"release\"]\n[[process]]\nbefore = [\"acquire\"]\nops = [\"release\"]\n";
+    let (code, stdout, stderr) = run_model(model, &["check"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(
+            "deadlock-free violated after step 9: lockcheck: deadlock: p102 runs alone (no other \
+             process moves until it is done) and is blocked: p102 waits for Flock Exclusive lock \
+             on inode 3 held by p101 fd3"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_retry_loop_at_the_end_of_virtual_time_ends_as_a_deadlock() {
+    // Process 1 starts retrying 2s before the clock's 400-year limit with
+    // a 5s timeout: a deadline the clock never reaches.
+    let model = "protocol = \"flock/keep-file\"\nacquire = \"retry\"\ntimeout = \"5s\"\nexpect = \"violation\"\nviolates = \"deadlock-free\"\n[[process]]\nops = [\"acquire\", \"sleep 3504001h\", \"sleep 1s\", \"release\"]\n[[process]]\nops = [\"sleep 3503999h59m58s\", \"acquire\", \"release\"]\n[explore]\niterations = 20\n";
+    let (code, stdout, stderr) = run_model(model, &["check"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(
+            "every live process is blocked: p101 waits for the clock to pass its limit of 400 \
+             years (it never will); p102 waits for the clock to pass its limit"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_time_limit_out_of_range_exits_2_naming_the_flag_and_the_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.edn");
+    std::fs::write(
+        &path,
+        b"{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value nil}\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    for limit in ["1e30", "inf", "0", "-1", "NaN"] {
+        let flag = format!("--time-limit={limit}");
+        let (code, stderr) = run(&["lincheck", p, "--spec", "register", &flag]);
+        assert_eq!(code, Some(2), "{limit}: {stderr}");
+        assert!(
+            stderr.contains(
+                "error: --time-limit: expected a number of seconds greater than 0 and at most \
+                 1e9 (about 31 years), found"
+            ),
+            "{limit}: {stderr}"
+        );
+    }
+    let (code, stderr) = run(&["lincheck", p, "--spec", "register", "--time-limit", "1e9"]);
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn a_replay_schedule_longer_than_any_execution_exits_2_without_building_it() {
+    let schedule = format!("v1:{}", "a1000000b1000000".repeat(2000));
+    let (code, stderr) = run(&["replay", "models/lockfile-fenced.toml", &schedule]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "(cut short; 32003 characters in all) at character 11: expected at most 1000000 \
+             decisions in all (more than one execution can take)"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_execution_past_shuttles_step_bound_is_unknown_naming_the_limit_not_a_panic() {
+    // Process 1 retries for 3,000,000 hours, 100ms at a time: its one
+    // execution passes shuttle's bound of 1,000,000 steps. That is a
+    // limit of the explorer, so the verdict is "unknown" (exit 3), with
+    // no panic and none of shuttle's replay instructions.
+    let model = "protocol = \"flock/keep-file\"\nacquire = \"retry\"\ntimeout = \"3000000h\"\nexpect = \"safe\"\n[[process]]\nops = [\"acquire\", \"sleep 3000000h\", \"release\"]\n[[process]]\nops = [\"acquire\", \"release\"]\n[explore]\niterations = 2\n";
+    let (code, stdout, stderr) = run_model(model, &["check"]);
+    assert_eq!(code, Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("unknown (shuttle's step limit (1000000 steps in one execution) reached)"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("failing schedule"), "{stderr}");
+    assert!(!stderr.contains("failing seed"), "{stderr}");
 }

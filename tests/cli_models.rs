@@ -99,10 +99,12 @@ fn model_file(name: &str, text: &str) -> (tempfile::TempDir, String) {
 
 #[test]
 fn a_model_whose_every_acquire_fails_is_vacuous_not_safe_and_fails_the_gate() {
-    // The lock directory is a file: no acquire ever succeeds.
-    let vacuous = "protocol = \"flock/keep-file\"\nworkload = \"lockers\"\nprocesses = 2\n\
-                   expect = \"safe\"\n[[file]]\npath = \"locks\"\ncontents = \"\"\n\
-                   [explore]\niterations = 100\n";
+    // A lock file left by an earlier run names pid 100, which a live
+    // process of this run has: no acquire ever succeeds.
+    let vacuous = "protocol = \"lockfile/write-temp-then-replace\"\nworkload = \"holder-and-contender\"\n\
+                   expect = \"safe\"\n[[file]]\npath = \"agent.lock\"\ncontents = '{\"owner\": \
+                   \"earlier-run\", \"pid\": 100, \"acquired_at\": 1735689600.0, \
+                   \"refreshed_at\": 1735689600.0}'\n[explore]\niterations = 100\n";
     let (_dir, path) = model_file("nothing-happens", vacuous);
     let out = lockcheck(&["check", &path]);
     let stdout = text(&out.stdout);

@@ -51,7 +51,7 @@ pub struct CheckArgs {
 pub struct ReplayArgs {
     /// The model file.
     pub model: PathBuf,
-    /// The schedule string, as `check` printed it (e.g. `v1:a10b10a9`).
+    /// The schedule string, as `check` printed it (e.g. `v1:a11b10a9`).
     pub schedule: String,
     /// Record the protocol operations, and write their history as an HTML
     /// timeline (with its linearizability verdict) to this file.
@@ -75,7 +75,8 @@ pub struct LincheckArgs {
     /// timeline to this file.
     #[arg(long, value_name = "OUT")]
     pub html: Option<PathBuf>,
-    /// Give up (exit 3) after this many seconds.
+    /// Give up (exit 3) after this many seconds (more than 0, at most
+    /// 1e9).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
 }

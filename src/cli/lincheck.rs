@@ -194,12 +194,19 @@ fn check(args: &LincheckArgs) -> Result<u8, String> {
     }
 }
 
+/// The largest `--time-limit`, in seconds: about 31 years, far past any
+/// check anyone waits for, and far inside what a clock can add.
+const MAX_TIME_LIMIT_SECS: f64 = 1e9;
+
 /// Runs `lincheck`; returns the exit status.
 pub fn run(args: &LincheckArgs) -> u8 {
     if let Some(t) = args.time_limit
-        && !(t.is_finite() && t > 0.0)
+        && !(t.is_finite() && t > 0.0 && t <= MAX_TIME_LIMIT_SECS)
     {
-        eprintln!("error: --time-limit: expected a positive number of seconds, found {t}");
+        eprintln!(
+            "error: --time-limit: expected a number of seconds greater than 0 and at most \
+             {MAX_TIME_LIMIT_SECS:e} (about 31 years), found {t}"
+        );
         return EXIT_BAD_INPUT;
     }
     match check(args) {

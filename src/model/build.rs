@@ -275,6 +275,13 @@ pub(super) fn build(file: &str, text: &str, raw: RawModel) -> Result<Model, Mode
             }
         });
     }
+    if let Err(e) = scenario.check_setup() {
+        // Each [[file]] entry is one starting file, in order.
+        return Err(match e.file.and_then(|i| raw.file.get(i)) {
+            Some(f) => p.err(&f.path, e.message),
+            None => p.err(&raw.protocol, e.message),
+        });
+    }
     let strategy = strategy(&p, raw.explore.as_ref())?;
     let expect = expectation(&p, &raw, &scenario)?;
     Ok(Model {

@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lockcheck_fs::sync::ShuttleRuntime;
-use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
+use shuttle::scheduler::{DfsScheduler, RandomScheduler, Scheduler};
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use crate::ctx::Ctx;
 use crate::loom_search::{loom_can_run, loom_search};
+use crate::pct::Pct;
 use crate::quiet::quietly;
 use crate::reach::Tally;
 use crate::report::{Counterexample, Report};
@@ -62,6 +63,9 @@ pub enum ExploreError {
     /// A limit of the explorer cut the one schedule asked for short.
     #[error("the schedule stopped at {0}: no verdict")]
     Limit(Limit),
+    /// A setup the simulated file system refuses.
+    #[error(transparent)]
+    Setup(#[from] crate::setup::SetupError),
 }
 
 /// A violation found while exploring: the execution and its schedule.
@@ -180,13 +184,12 @@ impl<S: Scheduler> Scheduler for Quiet<S> {
     }
 }
 
-/// Explores with one shuttle scheduler (named `name` in reports) until a
+/// Explores with one shuttle scheduler until a
 /// violation, a limit, or the end of its budget; returns the schedules
 /// run and what was found, and adds what the executions reached, and a
 /// limit met, to `tally`.
 pub(crate) fn shuttle_search(
     scenario: &Scenario,
-    name: &str,
     scheduler: impl Scheduler + 'static,
     ticker: &Ticker,
     tally: &Arc<Mutex<Tally>>,
@@ -222,15 +225,7 @@ pub(crate) fn shuttle_search(
     });
     if let Err(panic) = run {
         let message = panic_message(&*panic);
-        let limit = Limit::from_panic(&message).or_else(|| {
-            message
-                .contains("did not exercise any concurrency")
-                .then(|| Limit::SchedulerRefused {
-                    scheduler: name.to_string(),
-                    reason: "test closure did not exercise any concurrency".into(),
-                })
-        });
-        match limit {
+        match Limit::from_panic(&message) {
             Some(limit) => tally.lock().unwrap().stopped(limit),
             None => std::panic::resume_unwind(panic),
         }
@@ -298,24 +293,22 @@ impl Scenario {
         if self.processes.is_empty() {
             return Err(ExploreError::NoProcesses);
         }
+        self.check_setup()?;
         let start = Instant::now();
         let tally = Arc::new(Mutex::new(Tally::new(self)));
         let (schedules, found) = match &strategy {
             Strategy::Random { seed, iterations } => {
                 let random = RandomScheduler::new_from_seed(*seed, *iterations);
-                shuttle_search(self, "random", random, ticker, &tally)
+                shuttle_search(self, random, ticker, &tally)
             }
             Strategy::Pct {
                 seed,
                 depth,
                 iterations,
-            } => {
-                let pct = PctScheduler::new_from_seed(*seed, *depth, *iterations);
-                shuttle_search(self, "pct", pct, ticker, &tally)
-            }
+            } => shuttle_search(self, Pct::new(*seed, *depth, *iterations), ticker, &tally),
             Strategy::Dfs { max_iterations } => {
                 let dfs = DfsScheduler::new(*max_iterations, false);
-                shuttle_search(self, "dfs", dfs, ticker, &tally)
+                shuttle_search(self, dfs, ticker, &tally)
             }
             Strategy::RandomThenPct {
                 seed,
@@ -323,12 +316,12 @@ impl Scenario {
                 depth,
             } => {
                 let random = RandomScheduler::new_from_seed(*seed, *iterations);
-                let (n, found) = shuttle_search(self, "random", random, ticker, &tally);
+                let (n, found) = shuttle_search(self, random, ticker, &tally);
                 if found.is_some() || tally.lock().unwrap().limit().is_some() {
                     (n, found)
                 } else {
-                    let pct = PctScheduler::new_from_seed(*seed, *depth, *iterations);
-                    let (m, found) = shuttle_search(self, "pct", pct, &ticker.after(n), &tally);
+                    let pct = Pct::new(*seed, *depth, *iterations);
+                    let (m, found) = shuttle_search(self, pct, &ticker.after(n), &tally);
                     (n + m, found)
                 }
             }

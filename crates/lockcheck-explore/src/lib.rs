@@ -48,13 +48,13 @@
 //!     4      [1:p101] open(\"lock\", O_WRONLY|O_CREAT|O_EXCL) = fd3
 //!     5      [1:p101] write(fd3, \"p101\") = 4
 //!     6      [1:p101] close(fd3) = 0
-//! schedule: v1:a10b10a9
-//! replay: LOCKCHECK_REPLAY=v1:a10b10a9 cargo test");
+//! schedule: v1:a11b10a9
+//! replay: LOCKCHECK_REPLAY=v1:a11b10a9 cargo test");
 //! # Ok::<(), lockcheck_explore::ExploreError>(())
 //! ```
 //!
 //! The schedule string replays that execution exactly:
-//! `Strategy::Replay("v1:a10b10a9".into())`, or the environment variable
+//! `Strategy::Replay("v1:a11b10a9".into())`, or the environment variable
 //! `LOCKCHECK_REPLAY` in front of the test command, as printed. Process 1
 //! got in while process 0 had deleted the lock file to rewrite it.
 //!
@@ -90,6 +90,7 @@ mod explore;
 mod ghost;
 mod linearizable;
 mod loom_search;
+mod pct;
 mod program;
 mod property;
 mod quiet;
@@ -99,6 +100,7 @@ mod report;
 mod run;
 mod scenario;
 pub mod schedule;
+mod setup;
 mod shrink;
 mod strategy;
 mod verdict;
@@ -117,6 +119,7 @@ pub use reach::{ProcessReach, Reached};
 pub use replay_trace::Replayed;
 pub use report::{Counterexample, Report};
 pub use scenario::{Body, Fault, Program, Scenario};
+pub use setup::SetupError;
 pub use strategy::Strategy;
 pub use verdict::{LOOM_MAX_BRANCHES, LOOM_MAX_THREADS, Limit, SHUTTLE_MAX_STEPS, Verdict};
 

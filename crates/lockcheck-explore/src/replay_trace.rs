@@ -23,7 +23,7 @@ pub struct Replayed {
 
 impl Scenario {
     /// Runs exactly the schedule `schedule` (a string such as
-    /// `v1:a10b10a9`, as counterexamples print it) with every call
+    /// `v1:a11b10a9`, as counterexamples print it) with every call
     /// traced, and returns the whole timeline and the first violation.
     /// Unlike exploring with [`crate::Strategy::Replay`], the timeline is
     /// given even when no property fails.
@@ -32,6 +32,7 @@ impl Scenario {
             return Err(ExploreError::NoProcesses);
         }
         let choices = decode(schedule)?;
+        self.check_setup()?;
         let found = replay(self, choices, true).map_err(ExploreError::Limit)?;
         let e = &found.execution;
         let timeline = e

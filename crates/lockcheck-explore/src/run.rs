@@ -22,6 +22,7 @@ use crate::program::{
 };
 use crate::property::{Property, Violation};
 use crate::scenario::{Fault, Program, Scenario};
+use crate::setup::SetupError;
 use crate::verdict::Limit;
 
 /// A runtime whose threads an execution can start and join.
@@ -87,7 +88,11 @@ pub(crate) fn execute<R: Threads>(
     trace: bool,
 ) -> Execution {
     let fs = SimFs::<R>::build(scenario.sim_config(trace));
-    setup(scenario, &fs);
+    if let Err(e) = setup(scenario, &fs) {
+        // Unreachable: every way into an exploration checks the setup
+        // first (`Scenario::check_setup`), and it is deterministic.
+        panic!("lockcheck: the setup failed after its check passed: {e}");
+    }
     // What the scenario starts from existed before the run: it is on disk.
     fs.sync_all();
     let ghost = Arc::new(Ghost::new(scenario.properties.clone()));
@@ -260,27 +265,37 @@ fn report_panic(ghost: &Ghost, index: usize, panic: Box<dyn Any + Send>) {
 }
 
 /// Creates the scenario's files and what its protocol needs, as a setup
-/// process that exits before the others start.
-fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) {
+/// process that exits before the others start. [`Scenario::check_setup`]
+/// runs it once before any exploration, so that what it cannot do is an
+/// error naming the entry, not a panic in every execution.
+pub(crate) fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) -> Result<(), SetupError> {
     if scenario.files.is_empty() && scenario.protocol.is_none() {
-        return; // Nothing to do: save the setup process's steps.
+        return Ok(()); // Nothing to do: save the setup process's steps.
     }
     let p = fs.spawn();
-    for (path, contents) in &scenario.files {
+    for (index, (path, contents)) in scenario.files.iter().enumerate() {
         if let Some(parent) = Path::new(path).parent() {
             mkdirs(&p, parent);
         }
         p.write_file(path, contents)
-            .expect("setup writes its files");
+            .map_err(|e| SetupError::file(scenario, &p, index, &e))?;
     }
+    let needs = |path: &str, e: &dyn std::fmt::Display| SetupError::needs(scenario, path, e);
     match &scenario.protocol {
-        Some(Protocol::Flock { .. }) => mkdirs(&p, Path::new(FLOCK_DIR)),
+        Some(Protocol::Flock { .. }) => {
+            mkdirs(&p, Path::new(FLOCK_DIR));
+            match p.stat(FLOCK_DIR) {
+                Ok(m) if m.kind == lockcheck_fs::FileKind::Dir => {}
+                Ok(_) => return Err(needs(FLOCK_DIR, &"it is a file")),
+                Err(e) => return Err(needs(FLOCK_DIR, &e)),
+            }
+        }
         Some(Protocol::Registry { method })
             if !scenario.files.iter().any(|(path, _)| path == REGISTRY) =>
         {
             LockedRegistryFile::new(REGISTRY, *method)
                 .create(&p, &Registry::default())
-                .expect("setup creates the registry");
+                .map_err(|e| needs(REGISTRY, &e))?;
         }
         Some(Protocol::TaskBoard { scope }) => {
             let tasks = board_tasks(scenario)
@@ -289,7 +304,7 @@ fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) {
                 .collect();
             TaskBoard::new(TASKBOARD, *scope)
                 .create(&p, &Board::todo2(tasks))
-                .expect("setup creates the task board");
+                .map_err(|e| needs(TASKBOARD, &e))?;
         }
         Some(Protocol::Claim { variant }) => {
             let pool = TaskPool::new(POOL_DIR, *variant);
@@ -300,16 +315,17 @@ fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) {
                         && !p.exists(pool.available_path(task)).unwrap_or(false)
                     {
                         pool.add_task(&p, task, &json!({"id": task}))
-                            .expect("setup adds the tasks");
+                            .map_err(|e| needs(POOL_DIR, &e))?;
                     }
                 }
             }
         }
         _ => {}
     }
+    Ok(())
 }
 
-fn mkdirs(p: &impl Fs, dir: &Path) {
+pub(crate) fn mkdirs(p: &impl Fs, dir: &Path) {
     let mut at = std::path::PathBuf::new();
     for part in dir.components() {
         at.push(part);

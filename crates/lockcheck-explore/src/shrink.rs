@@ -15,11 +15,10 @@
 //! with one, then two priority change points looks for the same violation
 //! with fewer (PCT with depth d preempts at d - 1 points at most).
 
-use shuttle::scheduler::PctScheduler;
-
 use std::sync::{Arc, Mutex};
 
 use crate::explore::{Found, Ticker, replay, shuttle_search};
+use crate::pct::Pct;
 use crate::reach::Tally;
 use crate::scenario::Scenario;
 use crate::schedule::Choice;
@@ -110,10 +109,9 @@ pub(crate) fn shrink(scenario: &Scenario, mut best: Found) -> Found {
             if best.schedule.preemptions() < depth {
                 break;
             }
-            let pct = PctScheduler::new_from_seed(seed, depth, PCT_BUDGET);
+            let pct = Pct::new(seed, depth, PCT_BUDGET);
             let tally = Arc::new(Mutex::new(Tally::new(scenario)));
-            if let (_, Some(found)) =
-                shuttle_search(scenario, "pct", pct, &Ticker::default(), &tally)
+            if let (_, Some(found)) = shuttle_search(scenario, pct, &Ticker::default(), &tally)
                 && same(&found, property)
                 && size(&found) < size(&best)
             {

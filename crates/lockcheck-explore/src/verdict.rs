@@ -21,13 +21,6 @@ pub enum Limit {
         /// The limit.
         max: usize,
     },
-    /// A scheduler refused to explore the scenario.
-    SchedulerRefused {
-        /// The scheduler, e.g. `pct`.
-        scheduler: String,
-        /// What it said.
-        reason: String,
-    },
 }
 
 /// Most branches loom may take in one execution (loom's own default,
@@ -68,12 +61,6 @@ impl fmt::Display for Limit {
             }
             Limit::ShuttleSteps { max } => {
                 write!(f, "shuttle's step limit ({max} steps in one execution)")
-            }
-            Limit::SchedulerRefused { scheduler, reason } => {
-                write!(
-                    f,
-                    "the {scheduler} scheduler refused the scenario ({reason})"
-                )
             }
         }
     }

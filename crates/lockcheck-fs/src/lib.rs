@@ -187,7 +187,10 @@
 //! is one thread of the process ([`SimProc::thread`] makes another); a
 //! thread that makes no calls counts as running and holds the clock, so
 //! drop the handles of threads that are done. Pids count up from 100 and
-//! can be reused once reaped ([`SimFs::spawn_with_pid`]).
+//! can be reused once reaped ([`SimFs::spawn_with_pid`]). The clock stops
+//! at 400 years: a sleep or pause longer than that ends there, and a sleep
+//! that starts there never ends (a deadlock, once no one else runs), so no
+//! retry loop spins at the end of time.
 //!
 //! **Determinism.** The same scenario under the same schedule gives the
 //! same trace, bit for bit: SimFs has no randomness, no wall-clock reads and

@@ -558,3 +558,25 @@ fn after_sync_all_a_power_loss_right_away_keeps_every_initial_file() {
         assert_eq!(p.read_file("b").unwrap(), b"second", "{profile:?}");
     }
 }
+
+fn panic_text(outcome: std::thread::Result<()>) -> String {
+    let panic = outcome.expect_err("the call panics");
+    panic.downcast_ref::<String>().expect("a message").clone()
+}
+
+#[test]
+fn a_sleep_that_starts_at_the_end_of_time_never_returns_and_is_a_deadlock() {
+    let fs = SimFs::new();
+    let p = fs.spawn();
+    p.sleep(Duration::MAX);
+    let at_limit = fs.elapsed();
+    assert_eq!(at_limit, Duration::from_secs(400 * 365 * 24 * 3600));
+    let outcome = std::panic::catch_unwind(|| p.sleep(Duration::from_secs(1)));
+    let msg = panic_text(outcome);
+    assert_eq!(
+        msg,
+        "lockcheck: deadlock: every live process is blocked: p100 waits for the clock to \
+         pass its limit of 400 years (it never will)"
+    );
+    assert_eq!(fs.elapsed(), at_limit);
+}

@@ -179,7 +179,44 @@ fn bad_json_names_its_line_and_column() {
         "{\"events\": [{\"type\":\"ok\",\"process\":1,\"output\":\"written\"}]}",
     )
     .unwrap_err();
-    assert!(matches!(e, FormatError::History { line: 1, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            FormatError::History {
+                line: 1,
+                column: 13,
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_json_event_that_does_not_fit_is_reported_where_it_starts_in_the_text() {
+    // As to_json writes it: one event a line, after the opening line.
+    let text = "{\"events\": [\n{\"type\":\"invoke\",\"process\":0,\"input\":\"read\"},\n  \
+                {\"type\":\"ok\",\"process\":1,\"output\":{\"read\":0}}\n]}\n";
+    let e = parse_json_history::<RegisterInput, RegisterOutput>(text).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            FormatError::History {
+                line: 3,
+                column: 3,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // A bad value inside an event: the event's place in the whole text
+    // (serde reads a tagged event whole, so it cannot say where inside),
+    // and serde's message without a place of its own.
+    let text = "{\"events\": [\n{\"type\":\"invoke\",\"process\":0,\"input\":\"read\"},\n\
+                {\"type\":\"ok\",\"process\":0,\"output\":{\"read\":\"zero\"}}\n]}\n";
+    let e = parse_json_history::<RegisterInput, RegisterOutput>(text).unwrap_err();
+    assert_eq!(e.position(), (3, 1), "{e}");
+    assert!(!e.to_string().contains(" at line "), "{e}");
 }
 
 proptest! {

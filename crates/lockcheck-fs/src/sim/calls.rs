@@ -237,11 +237,23 @@ impl<R: Runtime> Clock for SimProc<R> {
             R::yield_now();
             return;
         }
-        let wake = self.step(|| format!("sleep({d:?})"), |s| Ok(super::later(s.clock, d)));
+        let at_limit = std::cell::Cell::new(false);
+        let wake = self.step(
+            || format!("sleep({d:?})"),
+            |s| {
+                at_limit.set(s.clock >= super::CLOCK_LIMIT);
+                Ok(super::later(s.clock, d))
+            },
+        );
         let Ok(wake) = wake else { return };
         let g = self.enter();
         let (g, _) = self.wait_until(g, |s| {
-            if s.clock >= wake {
+            if at_limit.get() {
+                Poll::Pending {
+                    until: None,
+                    what: "the clock to pass its limit of 400 years (it never will)".into(),
+                }
+            } else if s.clock >= wake {
                 Poll::Ready(())
             } else {
                 Poll::Pending {

@@ -36,7 +36,11 @@ use state::{Life, State};
 
 /// The virtual clock stops at 400 years (still a u64 of nanoseconds):
 /// sleeping or pausing "forever" saturates there instead of overflowing.
-const CLOCK_LIMIT: Duration = Duration::from_secs(400 * 365 * 24 * 3600);
+/// Once the clock is there it can move no more, so a sleep that starts
+/// there never ends (it waits like a blocked lock, and deadlock detection
+/// sees it) rather than return at once, which would let a retry loop with
+/// a deadline past the limit spin forever.
+pub(crate) const CLOCK_LIMIT: Duration = Duration::from_secs(400 * 365 * 24 * 3600);
 
 /// `clock + d`, saturating at [`CLOCK_LIMIT`].
 pub(crate) fn later(clock: Duration, d: Duration) -> Duration {

@@ -38,7 +38,8 @@ impl Default for CheckOptions {
 }
 
 impl CheckOptions {
-    /// These options with a time limit.
+    /// These options with a time limit (one past what the system clock
+    /// can represent, such as [`Duration::MAX`], is no limit).
     pub fn with_time_limit(mut self, limit: Duration) -> Self {
         self.time_limit = Some(limit);
         self
@@ -175,7 +176,10 @@ pub fn check_with<S: Spec>(
     options: &CheckOptions,
 ) -> Verdict {
     let budget = Budget {
-        deadline: options.time_limit.map(|d| Instant::now() + d),
+        // A limit past what the clock can represent is no limit.
+        deadline: options
+            .time_limit
+            .and_then(|d| Instant::now().checked_add(d)),
         time_limit: options.time_limit,
         memory_bytes: options.memory_limit,
     };

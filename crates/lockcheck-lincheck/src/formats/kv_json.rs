@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::error::FormatError;
-use super::json::{into_history, parse_events};
+use super::json::{Place, into_history, parse_events};
 use crate::history::{Event, History, ProcessId};
 use crate::specs::{KvInput, KvOutput, KvSpec};
 
@@ -51,53 +51,57 @@ pub fn parse_kv_json(text: &str, spec: &KvSpec) -> Result<History<KvInput, KvOut
     // Whether each process's pending operation is a get.
     let mut pending: BTreeMap<ProcessId, bool> = BTreeMap::new();
     let mut out = Vec::with_capacity(events.len());
-    for (i, e) in events.into_iter().enumerate() {
-        out.push(match e {
-            Event::Invoke { process, input } => {
-                pending.insert(process, matches!(input, TextInput::Get { .. }));
-                Event::Invoke {
-                    process,
-                    input: match input {
-                        TextInput::Get { key } => spec.get(&key),
-                        TextInput::Put { key, value } => spec.put(&key, &value),
-                        TextInput::Append { key, value } => spec.append(&key, &value),
-                    },
+    for (at, e) in events {
+        out.push((
+            at,
+            match e {
+                Event::Invoke { process, input } => {
+                    pending.insert(process, matches!(input, TextInput::Get { .. }));
+                    Event::Invoke {
+                        process,
+                        input: match input {
+                            TextInput::Get { key } => spec.get(&key),
+                            TextInput::Put { key, value } => spec.put(&key, &value),
+                            TextInput::Append { key, value } => spec.append(&key, &value),
+                        },
+                    }
                 }
-            }
-            Event::Ok { process, output } => {
-                let output = match (pending.remove(&process), output) {
-                    (Some(false), TextOutput::Value(_)) => {
-                        return Err(wrong_output(
-                            i,
-                            "\"done\" for a put or an append",
-                            "a value",
-                        ));
-                    }
-                    (Some(true), TextOutput::Done) => {
-                        return Err(wrong_output(i, "{\"value\": ...} for a get", "\"done\""));
-                    }
-                    (_, TextOutput::Value(seen)) => spec.saw(seen.as_deref().unwrap_or_default()),
-                    (_, TextOutput::Done) => KvOutput::Done,
-                };
-                Event::Ok { process, output }
-            }
-            Event::Fail { process } => {
-                pending.remove(&process);
-                Event::Fail { process }
-            }
-            Event::Info { process } => {
-                pending.remove(&process);
-                Event::Info { process }
-            }
-        });
+                Event::Ok { process, output } => {
+                    let output = match (pending.remove(&process), output) {
+                        (Some(false), TextOutput::Value(_)) => {
+                            return Err(wrong_output(
+                                at,
+                                "\"done\" for a put or an append",
+                                "a value",
+                            ));
+                        }
+                        (Some(true), TextOutput::Done) => {
+                            return Err(wrong_output(at, "{\"value\": ...} for a get", "\"done\""));
+                        }
+                        (_, TextOutput::Value(seen)) => {
+                            spec.saw(seen.as_deref().unwrap_or_default())
+                        }
+                        (_, TextOutput::Done) => KvOutput::Done,
+                    };
+                    Event::Ok { process, output }
+                }
+                Event::Fail { process } => {
+                    pending.remove(&process);
+                    Event::Fail { process }
+                }
+                Event::Info { process } => {
+                    pending.remove(&process);
+                    Event::Info { process }
+                }
+            },
+        ));
     }
     into_history(out)
 }
 
-/// An output of the wrong kind at event `index` (reported as the json
-/// module reports events: 1-based position, column 1).
-fn wrong_output(index: usize, expected: &str, found: &str) -> FormatError {
-    FormatError::syntax(index + 1, 1, expected, found)
+/// An output of the wrong kind in the event that starts at `at`.
+fn wrong_output(at: Place, expected: &str, found: &str) -> FormatError {
+    FormatError::syntax(at.0, at.1, expected, found)
 }
 
 #[cfg(test)]
@@ -174,7 +178,7 @@ mod tests {
         ]);
         let e = parse_kv_json(&text, &spec).unwrap_err().to_string();
         assert!(
-            e.starts_with("line 3, column 1: expected {\"value\": ...} for a get"),
+            e.starts_with("line 4, column 1: expected {\"value\": ...} for a get"),
             "{e}"
         );
         let text = doc(&[
@@ -182,7 +186,7 @@ mod tests {
             r#"{"type": "ok", "process": 1, "output": {"value": "1"}}"#,
         ]);
         let e = parse_kv_json(&text, &spec).unwrap_err().to_string();
-        assert!(e.starts_with("line 2, column 1: expected \"done\""), "{e}");
+        assert!(e.starts_with("line 3, column 1: expected \"done\""), "{e}");
     }
 
     #[test]
@@ -190,6 +194,16 @@ mod tests {
         let spec = KvSpec::per_key();
         let text = doc(&[r#"{"type": "ok", "process": 0, "output": "done"}"#]);
         let e = parse_kv_json(&text, &spec).unwrap_err();
-        assert!(matches!(e, FormatError::History { line: 1, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                FormatError::History {
+                    line: 2,
+                    column: 1,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 }
