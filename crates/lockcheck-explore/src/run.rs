@@ -81,6 +81,8 @@ pub(crate) fn execute<R: Threads>(
 ) -> Execution {
     let fs = SimFs::<R>::build(scenario.sim_config(trace));
     setup(scenario, &fs);
+    // What the scenario starts from existed before the run: it is on disk.
+    fs.sync_all();
     let ghost = Arc::new(Ghost::new(scenario.properties.clone()));
     if scenario.records_history()
         && let Some(protocol) = &scenario.protocol

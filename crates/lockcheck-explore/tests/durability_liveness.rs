@@ -75,3 +75,19 @@ fn bounded_liveness_fails_when_the_bound_is_shorter_than_an_acquisition() {
     let c = report.assert_violates("bounded-liveness");
     assert!(c.violation.detail.contains("waited"), "{c}");
 }
+
+#[test]
+fn a_file_given_at_the_start_survives_a_power_loss_in_either_profile() {
+    use lockcheck_explore::workloads::flock_lockers;
+    for profile in [Profile::InOrder, Profile::Reordering] {
+        let report = flock_lockers(Release::KeepFile, 2)
+            .file("config.json", "{\"ok\": true}")
+            .power_loss_profile(profile)
+            .only([Property::DurableAfterPowerLoss {
+                path: "config.json".into(),
+            }])
+            .explore_exactly(budget())
+            .unwrap();
+        report.assert_safe();
+    }
+}

@@ -57,6 +57,8 @@ errnos! {
     EFBIG => "File too large (SimFs keeps files in memory: at most 1 GiB).",
     ESRCH => "The calling simulated process has crashed or exited.",
     ECHILD => "No exited, unreaped process with this pid (SimFs::reap).",
+    ENAMETOOLONG => "A name longer than 255 bytes, or a path of 4096 bytes or more.",
+    EMFILE => "The process has a descriptor open at every number below RLIMIT_NOFILE.",
 }
 
 impl fmt::Display for Errno {

@@ -75,9 +75,23 @@
 //! `unlink` removes a name; an open inode lives until its last open file
 //! description closes. `rename` replaces its target atomically: no observer
 //! ever finds the target missing. `link` adds a name. `stat` and `fstat`
-//! report inode, link count, size and mtime. Paths are resolved lexically
-//! below the root (`.`, `..` and a leading `/` cannot leave it); names must
-//! be UTF-8. Errors carry the errno Linux gives, checked in Linux's order.
+//! report inode, link count, size and mtime. Errors carry the errno Linux
+//! gives, checked in Linux's order.
+//!
+//! **Paths.** A path is resolved as the kernel walks it, component by
+//! component: a name is looked up in the directory reached so far
+//! (`ENOENT`, or `ENOTDIR` after a file), `..` goes to the parent of the
+//! directory actually reached, so `a/..` with `a` a file is `ENOTDIR`. The
+//! file system's root acts as the root, as in a chroot: a leading `/`, or
+//! `..` at the root, stays there. A trailing `/` demands a directory; a last
+//! `.` or `..` (or `/` alone) is refused by the calls that make or remove a
+//! name, each with Linux's errno. Before any lookup, the empty path gives
+//! `ENOENT`, a NUL byte `EINVAL`, and a path of 4096 bytes or more
+//! `ENAMETOOLONG`; a name over 255 bytes gives `ENAMETOOLONG` when it is
+//! looked up. Names must be UTF-8 (`EINVAL` otherwise, on both backends).
+//! SimFs has no symlinks; [`RealFs`] lets the kernel resolve its paths
+//! (`openat2` with `RESOLVE_IN_ROOT`) and so follows symlinks inside its
+//! root.
 //!
 //! **Opening.** `create_new` is `O_CREAT|O_EXCL` (`EEXIST` if the name
 //! exists, even as a directory); `truncate` empties the file at once, even
@@ -126,7 +140,9 @@
 //! entries). [`SimFs::crash_states`] enumerates the states a power loss
 //! could leave, so a checker can test them all (under `Reordering`, the
 //! subsets of the first [`MAX_REORDERED`] pending changes, the later ones
-//! always kept).
+//! always kept). [`SimFs::sync_all`] makes everything durable at once, as
+//! `sync(2)` does: lockcheck-explore calls it when a scenario's setup is
+//! done, so the files a run starts with are on disk.
 //!
 //! **Time and processes.** Time is virtual: `now` and `sleep` read and wait
 //! on the simulation's clock, which moves only when every live process is

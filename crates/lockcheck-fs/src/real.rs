@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags};
+use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags, ResolveFlags};
 
 use crate::errno::{Errno, err};
-use crate::path::{Components, Dots, components};
+use crate::path::checked;
 use crate::{Clock, Fd, FileKind, Fs, LockApi, LockKind, Metadata, OpenOptions, ProcessInfo, Wait};
 
 /// The lowest descriptor number handed out, as in a POSIX process.
@@ -19,8 +19,14 @@ const FIRST_FD: usize = 3;
 
 /// A real directory seen through [`Fs`]: the calling OS process's view.
 ///
-/// Paths are resolved below the root directory given to [`RealFs::new`]
-/// (never above it: `..` stops at the root). Descriptors are numbered per
+/// Paths are resolved by the kernel below the root directory given to
+/// [`RealFs::new`], which acts as the root (`openat2` with
+/// `RESOLVE_IN_ROOT`, as in a chroot): component by component, `..` goes to
+/// the parent of the directory actually reached, and a leading `/` or a
+/// `..` at the root stays at the root. Symlinks (which SimFs does not
+/// model) are followed inside the root too: an absolute target starts at
+/// the root; calls that remove or replace a name (`unlink`, `rename`,
+/// `link`'s existing file) act on a last-component symlink itself. Descriptors are numbered per
 /// `RealFs` value, lowest free from 3, so that they behave like a process's
 /// descriptor table regardless of what else the OS process opens. POSIX
 /// record locks are the OS process's: two `RealFs` values in one process
@@ -51,21 +57,51 @@ impl RealFs {
         &self.root
     }
 
-    /// The path below the root that `c` names, as `openat` wants it.
-    fn rel(c: &Components<'_>) -> String {
-        let mut s = if c.parts.is_empty() {
-            ".".to_string()
+    /// Opens `path` with the kernel resolving it below the root
+    /// (`openat2` with `RESOLVE_IN_ROOT`): component by component, `..`
+    /// from the directory actually reached, a leading `/` or a `..` at the
+    /// root staying at the root, symlinks followed inside the root.
+    fn walk(&self, path: &str, flags: OFlags) -> io::Result<OwnedFd> {
+        let mode = if flags.contains(OFlags::CREATE) {
+            Mode::from_raw_mode(0o644)
         } else {
-            c.parts.join("/")
+            Mode::empty()
         };
-        if c.trailing_slash {
-            s.push('/');
+        let how = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
+        let flags = flags | OFlags::CLOEXEC;
+        loop {
+            match rustix::fs::openat2(&self.dir, path, flags, mode, how) {
+                // A rename raced with the walk: the kernel asks to retry.
+                Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => continue,
+                other => return other.map_err(io::Error::from),
+            }
         }
-        s
     }
 
-    fn rel_path(path: &Path) -> io::Result<String> {
-        Ok(Self::rel(&components(path)?))
+    /// Checks `path` and opens the directory that holds its last component
+    /// (the kernel's parent walk), for the calls that create or remove a
+    /// name. Returns that directory and the last component as written,
+    /// trailing slashes included, for the `*at` call to look up itself: it
+    /// looks up no `.` or `..` there, so nothing leaves the root. `None`
+    /// for a path that is only slashes (the root itself).
+    fn parent(&self, path: &Path) -> io::Result<Option<(OwnedFd, String)>> {
+        let s = checked(path)?;
+        let trimmed = s.trim_end_matches('/');
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        let (dir, last) = match trimmed.rfind('/') {
+            None => (".", s),
+            Some(0) => ("/", &s[1..]),
+            Some(i) => (&s[..i], &s[i + 1..]),
+        };
+        let flags = OFlags::PATH | OFlags::DIRECTORY;
+        Ok(Some((self.walk(dir, flags)?, last.to_string())))
+    }
+
+    /// Checks `path` and opens what it names with `flags`.
+    fn open_path(&self, path: &Path, flags: OFlags) -> io::Result<OwnedFd> {
+        self.walk(checked(path)?, flags)
     }
 
     fn table(&self) -> std::sync::MutexGuard<'_, Vec<Option<Arc<OwnedFd>>>> {
@@ -162,7 +198,6 @@ fn record_lock(
 
 impl Fs for RealFs {
     fn open(&self, path: impl AsRef<Path>, opts: OpenOptions) -> io::Result<Fd> {
-        let rel = Self::rel_path(path.as_ref())?;
         let mut flags = match (opts.readable(), opts.writable()) {
             (true, true) => OFlags::RDWR,
             (false, true) => OFlags::WRONLY,
@@ -178,9 +213,7 @@ impl Fs for RealFs {
                 flags |= flag;
             }
         }
-        flags |= OFlags::CLOEXEC;
-        let mode = Mode::from_raw_mode(0o644);
-        let owned = retry(|| rustix::fs::openat(&self.dir, rel.as_str(), flags, mode))?;
+        let owned = self.open_path(path.as_ref(), flags)?;
         Ok(self.insert(owned))
     }
 
@@ -241,9 +274,7 @@ impl Fs for RealFs {
     }
 
     fn fsync_dir(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        let rel = Self::rel_path(path.as_ref())?;
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let dir = retry(|| rustix::fs::openat(&self.dir, rel.as_str(), flags, Mode::empty()))?;
+        let dir = self.open_path(path.as_ref(), OFlags::RDONLY | OFlags::DIRECTORY)?;
         retry(|| rustix::fs::fsync(&dir))
     }
 
@@ -253,64 +284,59 @@ impl Fs for RealFs {
     }
 
     fn stat(&self, path: impl AsRef<Path>) -> io::Result<Metadata> {
-        let rel = Self::rel_path(path.as_ref())?;
-        let st = retry(|| rustix::fs::statat(&self.dir, rel.as_str(), AtFlags::empty()))?;
-        Ok(Self::metadata(&st))
+        let f = self.open_path(path.as_ref(), OFlags::PATH)?;
+        Ok(Self::metadata(&retry(|| rustix::fs::fstat(&f))?))
     }
 
     fn rename(&self, from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<()> {
-        let (from, to) = (Self::rel_path(from.as_ref())?, Self::rel_path(to.as_ref())?);
-        retry(|| rustix::fs::renameat(&self.dir, from.as_str(), &self.dir, to.as_str()))
+        let from = self.parent(from.as_ref())?;
+        let to = self.parent(to.as_ref())?;
+        let (Some((fd, from)), Some((td, to))) = (from, to) else {
+            return Err(err(Errno::EBUSY)); // `/` is no name to move.
+        };
+        retry(|| rustix::fs::renameat(&fd, from.as_str(), &td, to.as_str()))
     }
 
     fn link(&self, existing: impl AsRef<Path>, new: impl AsRef<Path>) -> io::Result<()> {
-        let (a, b) = (
-            Self::rel_path(existing.as_ref())?,
-            Self::rel_path(new.as_ref())?,
-        );
-        retry(|| {
-            rustix::fs::linkat(
-                &self.dir,
-                a.as_str(),
-                &self.dir,
-                b.as_str(),
-                AtFlags::empty(),
-            )
-        })
+        let (existing, new) = (existing.as_ref(), new.as_ref());
+        // The kernel looks the existing file up first, whole.
+        let whole = self.open_path(existing, OFlags::PATH | OFlags::NOFOLLOW)?;
+        let old = match self.parent(existing)? {
+            Some((dir, last)) if !matches!(last.trim_end_matches('/'), "." | "..") => (dir, last),
+            // A directory (links of which fail): name it by its own `.`,
+            // so that no `..` is looked up outside the walk.
+            _ => (whole, ".".to_string()),
+        };
+        let Some((nd, new)) = self.parent(new)? else {
+            return Err(err(Errno::EEXIST));
+        };
+        retry(|| rustix::fs::linkat(&old.0, old.1.as_str(), &nd, new.as_str(), AtFlags::empty()))
     }
 
     fn unlink(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        let rel = Self::rel_path(path.as_ref())?;
-        retry(|| rustix::fs::unlinkat(&self.dir, rel.as_str(), AtFlags::empty()))
+        let Some((dir, last)) = self.parent(path.as_ref())? else {
+            return Err(err(Errno::EISDIR));
+        };
+        retry(|| rustix::fs::unlinkat(&dir, last.as_str(), AtFlags::empty()))
     }
 
     fn mkdir(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        let rel = Self::rel_path(path.as_ref())?;
-        retry(|| rustix::fs::mkdirat(&self.dir, rel.as_str(), Mode::from_raw_mode(0o755)))
+        let Some((dir, last)) = self.parent(path.as_ref())? else {
+            return Err(err(Errno::EEXIST));
+        };
+        retry(|| rustix::fs::mkdirat(&dir, last.as_str(), Mode::from_raw_mode(0o755)))
     }
 
     fn rmdir(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        let c = components(path.as_ref())?;
-        // `.` and `..` were resolved away lexically; refuse them as rmdir(2)
-        // does, and never remove the root itself.
-        if let Some(dots) = c.last_dots {
-            self.stat(Self::rel(&c))?;
-            return Err(err(match dots {
-                Dots::One => Errno::EINVAL,
-                Dots::Two => Errno::ENOTEMPTY,
-            }));
-        }
-        if c.parts.is_empty() {
+        // The kernel itself refuses a last `.` (EINVAL) or `..` (ENOTEMPTY).
+        let Some((dir, last)) = self.parent(path.as_ref())? else {
             return Err(err(Errno::EBUSY));
-        }
-        let rel = Self::rel(&c);
-        retry(|| rustix::fs::unlinkat(&self.dir, rel.as_str(), AtFlags::REMOVEDIR))
+        };
+        retry(|| rustix::fs::unlinkat(&dir, last.as_str(), AtFlags::REMOVEDIR))
     }
 
     fn read_dir(&self, path: impl AsRef<Path>) -> io::Result<Vec<String>> {
-        let rel = Self::rel_path(path.as_ref())?;
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let dir = retry(|| rustix::fs::openat(&self.dir, rel.as_str(), flags, Mode::empty()))?;
+        let dir = self.open_path(path.as_ref(), OFlags::RDONLY | OFlags::DIRECTORY)?;
         let mut names = Vec::new();
         for entry in rustix::fs::Dir::read_from(&dir)? {
             let entry = entry?;

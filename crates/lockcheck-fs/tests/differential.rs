@@ -34,7 +34,8 @@ const DEFAULT_CASES: u32 = 2_000;
 /// root itself.
 const PATHS: &[&str] = &[
     "a", "a", "a", "b", "b", "d", "d", "d", "d/a", "d/a", "d/b", "d/e", "d/e", "d/e/a", "x", "x/a",
-    "a/", "d/", "d/e/", "d/a/", "b/a",
+    "a/", "d/", "d/e/", "d/a/", "b/a", "", ".", "..", "/", "a/..", "d/..", "d/.", "d/e/..",
+    "a/../b", "x/../a", "d/./a", "d/e/../a", "/../d/a",
 ];
 
 /// A descriptor named by its index in the list of descriptors `open` has
@@ -367,7 +368,7 @@ fn apply<F: Fs>(fs: &F, op: &Op, fds: &[Fd]) -> Outcome {
 }
 
 fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
+    if dir == "." {
         name.to_string()
     } else {
         format!("{dir}/{name}")
@@ -377,7 +378,7 @@ fn join(dir: &str, name: &str) -> String {
 /// Every inode a backend can still reach: by a name, or by an open descriptor.
 fn live_inos<F: Fs>(fs: &F, fds: &[Fd]) -> HashSet<u64> {
     let mut live = HashSet::new();
-    let mut dirs = vec![String::new()];
+    let mut dirs = vec![".".to_string()];
     while let Some(dir) = dirs.pop() {
         for name in fs.read_dir(&dir).unwrap_or_default() {
             let path = join(&dir, &name);
@@ -441,7 +442,7 @@ impl Inos {
 /// The tree below the root as paths to contents (`None` for directories).
 fn real_tree(fs: &RealFs) -> io::Result<BTreeMap<String, Option<Vec<u8>>>> {
     let mut out = BTreeMap::new();
-    let mut dirs = vec![String::new()];
+    let mut dirs = vec![".".to_string()];
     while let Some(dir) = dirs.pop() {
         for name in fs.read_dir(&dir)? {
             let path = join(&dir, &name);

@@ -29,7 +29,7 @@ fn write_durably(p: &impl Fs, path: &str, data: &[u8]) {
     p.write_all(fd, data).unwrap();
     p.fsync(fd).unwrap();
     p.close(fd).unwrap();
-    p.fsync_dir("").unwrap();
+    p.fsync_dir(".").unwrap();
 }
 
 #[test]
@@ -135,7 +135,7 @@ fn fsync_before_rename_rules_out_the_empty_file_even_when_reordering() {
         assert!(cfg == b"old" || cfg == b"new", "torn cfg: {cfg:?}");
     }
     let p = fs.spawn();
-    p.fsync_dir("").unwrap();
+    p.fsync_dir(".").unwrap();
     assert_eq!(
         fs.crash_state_count(),
         1,
@@ -149,7 +149,7 @@ fn a_new_file_is_not_durable_until_its_directory_is_synced() {
     let fs = sim(Profile::Reordering);
     let p = fs.spawn();
     p.mkdir("d").unwrap();
-    p.fsync_dir("").unwrap();
+    p.fsync_dir(".").unwrap();
     let fd = p.open("d/f", create()).unwrap();
     p.write_all(fd, b"data").unwrap();
     p.fsync(fd).unwrap();
@@ -391,7 +391,7 @@ fn fsync_of_a_new_directory_keeps_its_entries_until_its_name_is_durable() {
         !fs.durable_snapshot().contains("d"),
         "d's own name is not durable yet"
     );
-    p.fsync_dir("").unwrap();
+    p.fsync_dir(".").unwrap();
     assert_eq!(fs.durable_snapshot().file("d/f"), Some(&b"data"[..]));
     assert_eq!(fs.crash_state_count(), 1);
 }
@@ -408,7 +408,7 @@ fn a_renamed_directory_never_comes_back_as_a_file() {
             "{state}"
         );
     }
-    p.fsync_dir("").unwrap();
+    p.fsync_dir(".").unwrap();
     assert_eq!(fs.durable_snapshot().entries().get("d"), Some(&None));
 }
 
@@ -536,4 +536,25 @@ fn a_concurrent_reader_sees_every_intermediate_state_of_a_torn_write() {
     );
     let seen: Vec<String> = seen.lock().unwrap().iter().cloned().collect();
     assert_eq!(seen, ["", "0123", "01234567", "0123456789"]);
+}
+
+#[test]
+fn after_sync_all_a_power_loss_right_away_keeps_every_initial_file() {
+    for profile in [Profile::InOrder, Profile::Reordering] {
+        let fs = sim(profile);
+        let setup = fs.spawn();
+        setup.mkdir("d").unwrap();
+        setup.write_file("d/a", b"first").unwrap();
+        setup.write_file("b", b"second").unwrap();
+        drop(setup);
+        let steps = fs.steps();
+        fs.sync_all();
+        assert_eq!(fs.steps(), steps, "sync_all is not a process's step");
+        assert_eq!(fs.durable_snapshot(), fs.snapshot(), "{profile:?}");
+        assert_eq!(fs.crash_state_count(), 1, "{profile:?}: nothing pending");
+        fs.power_loss(0).unwrap();
+        let p = fs.spawn();
+        assert_eq!(p.read_file("d/a").unwrap(), b"first", "{profile:?}");
+        assert_eq!(p.read_file("b").unwrap(), b"second", "{profile:?}");
+    }
 }

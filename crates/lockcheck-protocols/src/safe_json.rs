@@ -241,7 +241,19 @@ pub fn safe_json_write<T: Serialize + ?Sized, P: Process>(
         let _ = p.unlink(&tmp);
         return Err(io_at(path)(e));
     }
+    let dir = dir_or_dot(dir);
     p.fsync_dir(dir).map_err(io_at(dir))
+}
+
+/// The directory a relative path's parent names: `.` for a bare name
+/// (whose parent `Path::parent` gives as the empty path, which no system
+/// call accepts).
+fn dir_or_dot(dir: &Path) -> &Path {
+    if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }
 }
 
 /// Creates the temp file for `dir/name` with `O_EXCL`: `.<name>.<pid>.tmp`,
@@ -282,7 +294,7 @@ pub fn create_dir_all<F: Fs>(p: &F, dir: &Path) -> io::Result<()> {
         Err(e) if errno_of(&e) == Some(Errno::ENOENT) => {}
         Err(e) => return Err(e),
     }
-    let parent = dir.parent().unwrap_or(Path::new(""));
+    let parent = dir_or_dot(dir.parent().unwrap_or(Path::new("")));
     create_dir_all(p, parent)?;
     match p.mkdir(dir) {
         Ok(()) => p.fsync_dir(parent),

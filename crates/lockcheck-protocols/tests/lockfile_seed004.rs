@@ -459,7 +459,7 @@ fn rename_failure_cleans_up<W: World>(w: &W, v: Refresh) -> bool {
 }
 
 fn temp_files(p: &impl Fs) -> bool {
-    p.read_dir("").unwrap().iter().any(|n| n.ends_with(".tmp"))
+    p.read_dir(".").unwrap().iter().any(|n| n.ends_with(".tmp"))
 }
 
 /// 9: no temp file is left after 100 refreshes.

@@ -114,7 +114,7 @@ impl<R: Runtime> Fs for SimProc<R> {
         let (from, to) = (from.as_ref(), to.as_ref());
         self.step(
             || format!("rename({from:?}, {to:?})"),
-            |s| s.rename(self.who, &components(from)?, &components(to)?),
+            |s| s.rename(self.who, &components(from)?, to),
         )
     }
 
@@ -122,7 +122,7 @@ impl<R: Runtime> Fs for SimProc<R> {
         let (existing, new) = (existing.as_ref(), new.as_ref());
         self.step(
             || format!("link({existing:?}, {new:?})"),
-            |s| s.link(self.who, &components(existing)?, &components(new)?),
+            |s| s.link(self.who, &components(existing)?, new),
         )
     }
 

@@ -68,6 +68,13 @@ impl Durable {
         self.sync(|op| op.touches_dir(dir));
     }
 
+    /// `sync(2)`: every pending change becomes durable, in order.
+    pub fn sync_all(&mut self) {
+        for (op, at) in self.pending.drain(..) {
+            self.tree.apply(&op, at);
+        }
+    }
+
     fn sync(&mut self, wanted: impl Fn(&Op) -> bool) {
         match self.profile {
             Profile::InOrder => {

@@ -305,6 +305,15 @@ impl<R: Runtime> SimFs<R> {
         self.with_state(|s| Snapshot::new(s.durable.tree.listing()))
     }
 
+    /// Makes every change so far durable, as `sync(2)` does: a power loss
+    /// from now on keeps at least what the processes see now. Meant for
+    /// the state a scenario starts from (files that existed before the
+    /// run are on disk), so it is not a step of any process: it is not
+    /// traced and takes no step.
+    pub fn sync_all(&self) {
+        self.with_state(|s| s.durable.sync_all());
+    }
+
     /// The number of states a power loss now could leave on disk under the
     /// configured [`Profile`] (saturating; some may be equal).
     pub fn crash_state_count(&self) -> u64 {

@@ -1,11 +1,12 @@
 //! The namespace and data calls, each one atomic step over [`State`].
 
 use std::io::{self, SeekFrom};
+use std::path::Path;
 
 use super::state::{State, Who};
-use super::tree::{Ino, Node, Op, ROOT};
+use super::tree::{Ino, Node, Op};
 use crate::errno::{Errno, err};
-use crate::path::{Components, Dots};
+use crate::path::{Components, Last, components};
 use crate::{Fd, FileKind, OpenOptions};
 
 /// The largest file SimFs keeps (its files live in memory, not sparse):
@@ -44,36 +45,37 @@ impl State {
     pub fn open(&mut self, who: Who, c: &Components<'_>, opts: OpenOptions) -> io::Result<Fd> {
         self.proc(who)?;
         let creating = opts.create || opts.create_new;
-        let entry = self.parent_of(c)?;
-        if creating && c.trailing_slash {
-            return Err(err(Errno::EISDIR));
-        }
-        let ino = match entry {
-            None => ROOT,
-            Some(e) => match e.ino {
+        let ino = if creating {
+            let e = self.parent_of(c)?;
+            // `/`, `.` and `..` always exist, and are directories.
+            match e.last {
+                Last::Name(_) if c.trailing_slash => return Err(err(Errno::EISDIR)),
+                Last::Name(_) => {}
+                _ if opts.create_new => return Err(err(Errno::EEXIST)),
+                _ => return Err(err(Errno::EISDIR)),
+            }
+            let name = e.name(Errno::EISDIR)?;
+            match e.ino {
+                Some(_) if opts.create_new => return Err(err(Errno::EEXIST)),
                 Some(ino) => ino,
-                None if creating => {
+                None => {
                     let ino = self.alloc_ino();
-                    let name = e.name.to_string();
                     self.change(Op::Link {
                         dir: e.dir,
-                        name,
+                        name: name.to_string(),
                         ino,
                         new: Some(FileKind::File),
                     });
                     return self.new_fd(who, ino, opts);
                 }
-                None => return Err(err(Errno::ENOENT)),
-            },
+            }
+        } else {
+            self.resolve(c)?
         };
-        if opts.create_new {
-            return Err(err(Errno::EEXIST));
-        }
         match self.kind(ino) {
             FileKind::Dir if creating || opts.writable() || opts.truncate => {
                 return Err(err(Errno::EISDIR));
             }
-            FileKind::File if c.trailing_slash => return Err(err(Errno::ENOTDIR)),
             FileKind::File if opts.truncate => self.change(Op::SetLen { ino, len: 0 }),
             _ => {}
         }
@@ -215,30 +217,29 @@ impl State {
     }
 
     /// `rename`, with Linux's order of checks.
-    pub fn rename(
-        &mut self,
-        who: Who,
-        from: &Components<'_>,
-        to: &Components<'_>,
-    ) -> io::Result<()> {
+    pub fn rename(&mut self, who: Who, from: &Components<'_>, to: &Path) -> io::Result<()> {
         self.proc(who)?;
-        let src_entry = self.parent_of(from)?;
-        let dst_entry = self.parent_of(to)?;
-        let (Some(s), Some(d)) = (src_entry, dst_entry) else {
+        let s = self.parent_of(from)?;
+        // The kernel reports a bad new path only when it walks it.
+        let to = &components(to)?;
+        let d = self.parent_of(to)?;
+        if !matches!((s.last, d.last), (Last::Name(_), Last::Name(_))) {
             return Err(err(Errno::EBUSY));
-        };
+        }
+        let from_name = s.name(Errno::EBUSY)?;
         let src = s.ino.ok_or_else(|| err(Errno::ENOENT))?;
         let src_kind = self.kind(src);
         if src_kind == FileKind::File && (from.trailing_slash || to.trailing_slash) {
             return Err(err(Errno::ENOTDIR));
         }
-        if to.parts.len() > from.parts.len() && to.starts_with(from) {
+        if d.ancestors.contains(&src) {
             return Err(err(Errno::EINVAL)); // Into its own subdirectory.
         }
-        if from.parts.len() > to.parts.len() && from.starts_with(to) {
-            return Err(err(Errno::ENOTEMPTY)); // Over its own ancestor.
-        }
+        let to_name = d.name(Errno::EBUSY)?;
         if let Some(dst) = d.ino {
+            if s.ancestors.contains(&dst) {
+                return Err(err(Errno::ENOTEMPTY)); // Over its own ancestor.
+            }
             if dst == src {
                 return Ok(()); // Two names of one file: nothing to do.
             }
@@ -253,26 +254,22 @@ impl State {
         }
         self.change(Op::Rename {
             from_dir: s.dir,
-            from_name: s.name.to_string(),
+            from_name: from_name.to_string(),
             to_dir: d.dir,
-            to_name: d.name.to_string(),
+            to_name: to_name.to_string(),
             ino: src,
             kind: src_kind,
         });
         Ok(())
     }
 
-    pub fn link(
-        &mut self,
-        who: Who,
-        existing: &Components<'_>,
-        new: &Components<'_>,
-    ) -> io::Result<()> {
+    pub fn link(&mut self, who: Who, existing: &Components<'_>, new: &Path) -> io::Result<()> {
         self.proc(who)?;
         let src = self.resolve(existing)?;
-        let Some(e) = self.parent_of(new)? else {
-            return Err(err(Errno::EEXIST));
-        };
+        // The kernel reports a bad new path only when it walks it.
+        let new = &components(new)?;
+        let e = self.parent_of(new)?;
+        let name = e.name(Errno::EEXIST)?;
         if e.ino.is_some() {
             return Err(err(Errno::EEXIST));
         }
@@ -282,10 +279,9 @@ impl State {
         if self.kind(src) == FileKind::Dir {
             return Err(err(Errno::EPERM));
         }
-        let name = e.name.to_string();
         self.change(Op::Link {
             dir: e.dir,
-            name,
+            name: name.to_string(),
             ino: src,
             new: None,
         });
@@ -294,9 +290,8 @@ impl State {
 
     pub fn unlink(&mut self, who: Who, c: &Components<'_>) -> io::Result<()> {
         self.proc(who)?;
-        let Some(e) = self.parent_of(c)? else {
-            return Err(err(Errno::EISDIR));
-        };
+        let e = self.parent_of(c)?;
+        let name = e.name(Errno::EISDIR)?;
         let ino = e.ino.ok_or_else(|| err(Errno::ENOENT))?;
         if self.kind(ino) == FileKind::Dir {
             return Err(err(Errno::EISDIR));
@@ -306,24 +301,22 @@ impl State {
         }
         self.change(Op::Unlink {
             dir: e.dir,
-            name: e.name.to_string(),
+            name: name.to_string(),
         });
         Ok(())
     }
 
     pub fn mkdir(&mut self, who: Who, c: &Components<'_>) -> io::Result<()> {
         self.proc(who)?;
-        let Some(e) = self.parent_of(c)? else {
-            return Err(err(Errno::EEXIST));
-        };
+        let e = self.parent_of(c)?;
+        let name = e.name(Errno::EEXIST)?;
         if e.ino.is_some() {
             return Err(err(Errno::EEXIST));
         }
         let ino = self.alloc_ino();
-        let name = e.name.to_string();
         self.change(Op::Link {
             dir: e.dir,
-            name,
+            name: name.to_string(),
             ino,
             new: Some(FileKind::Dir),
         });
@@ -332,15 +325,12 @@ impl State {
 
     pub fn rmdir(&mut self, who: Who, c: &Components<'_>) -> io::Result<()> {
         self.proc(who)?;
-        if let Some(dots) = c.last_dots {
-            self.resolve(c)?;
-            return Err(err(match dots {
-                Dots::One => Errno::EINVAL,
-                Dots::Two => Errno::ENOTEMPTY,
-            }));
-        }
-        let Some(e) = self.parent_of(c)? else {
-            return Err(err(Errno::EBUSY));
+        let e = self.parent_of(c)?;
+        let name = match e.last {
+            Last::Root => return Err(err(Errno::EBUSY)),
+            Last::Dot => return Err(err(Errno::EINVAL)),
+            Last::DotDot => return Err(err(Errno::ENOTEMPTY)),
+            Last::Name(_) => e.name(Errno::EINVAL)?,
         };
         let ino = e.ino.ok_or_else(|| err(Errno::ENOENT))?;
         if self.kind(ino) != FileKind::Dir {
@@ -351,7 +341,7 @@ impl State {
         }
         self.change(Op::Unlink {
             dir: e.dir,
-            name: e.name.to_string(),
+            name: name.to_string(),
         });
         Ok(())
     }

@@ -10,7 +10,7 @@ use super::locks::{Locks, OfdId};
 use super::trace::TraceEvent;
 use super::tree::{Ino, Node, Op, ROOT, Tree};
 use crate::errno::{Errno, err};
-use crate::path::Components;
+use crate::path::{Components, Last, check_name};
 use crate::{Fd, FileKind, OpenOptions};
 
 /// The lowest descriptor a process gets (0, 1 and 2 are stdio).
@@ -385,39 +385,60 @@ impl State {
 
     // ---- names -----------------------------------------------------------
 
-    /// Walks `parts` from the root: `ENOENT` for a missing name, `ENOTDIR`
-    /// when a name before the last is a file.
-    pub fn lookup(&self, parts: &[&str]) -> io::Result<Ino> {
+    /// Walks `parts` from the root, component by component, as the kernel
+    /// does: each name is looked up in the directory reached so far
+    /// (`ENOENT` if missing, `ENAMETOOLONG` if too long), `.` stays, `..`
+    /// goes to the parent of the directory actually reached (at the root
+    /// it stays there), and any component after a file gives `ENOTDIR`.
+    /// Returns the directories passed through, root first, and what the
+    /// walk reached last.
+    pub fn walk(&self, parts: &[&str]) -> io::Result<(Vec<Ino>, Ino)> {
+        let mut dirs = Vec::new();
         let mut cur = ROOT;
-        for name in parts {
+        for &name in parts {
             let entries = self.cache.entries(cur).ok_or_else(|| err(Errno::ENOTDIR))?;
-            cur = *entries.get(*name).ok_or_else(|| err(Errno::ENOENT))?;
+            match name {
+                "." => {}
+                ".." => cur = dirs.pop().unwrap_or(ROOT),
+                name => {
+                    check_name(name)?;
+                    let next = *entries.get(name).ok_or_else(|| err(Errno::ENOENT))?;
+                    dirs.push(cur);
+                    cur = next;
+                }
+            }
         }
-        Ok(cur)
+        Ok((dirs, cur))
     }
 
     /// Resolves a whole path; a trailing `/` demands a directory.
     pub fn resolve(&self, c: &Components<'_>) -> io::Result<Ino> {
-        let ino = self.lookup(&c.parts)?;
+        let (_, ino) = self.walk(&c.parts)?;
         if c.trailing_slash && self.kind(ino) != FileKind::Dir {
             return Err(err(Errno::ENOTDIR));
         }
         Ok(ino)
     }
 
-    /// Resolves the directory that holds the last name of `c`, and looks
-    /// that name up. `None` for the root itself.
-    pub fn parent_of<'c>(&self, c: &'c Components<'_>) -> io::Result<Option<Entry<'c>>> {
-        let Some((parent, name)) = c.split_last() else {
-            return Ok(None);
-        };
-        let dir = self.lookup(parent)?;
+    /// Resolves the directory that holds the last component of `c` (the
+    /// kernel's parent walk) and, when that component is a name, looks it
+    /// up there. `.`, `..` and the root itself are left for the call to
+    /// refuse (`Last::Root` for `/`).
+    pub fn parent_of<'c>(&self, c: &'c Components<'_>) -> io::Result<Entry<'c>> {
+        let (before, last) = c.split_last();
+        let (mut ancestors, dir) = self.walk(before)?;
         let entries = self.cache.entries(dir).ok_or_else(|| err(Errno::ENOTDIR))?;
-        Ok(Some(Entry {
+        let ino = match last {
+            Last::Name(name) => entries.get(name).copied(),
+            _ => None,
+        };
+        ancestors.push(dir);
+        Ok(Entry {
             dir,
-            name,
-            ino: entries.get(name).copied(),
-        }))
+            last,
+            ino,
+            ancestors,
+        })
     }
 
     pub fn kind(&self, ino: Ino) -> FileKind {
@@ -463,10 +484,27 @@ impl State {
     }
 }
 
-/// A name looked up in its directory.
-#[derive(Debug, Clone, Copy)]
+/// The last component of a path, in the directory the walk reached.
+#[derive(Debug, Clone)]
 pub(crate) struct Entry<'c> {
+    /// The directory that holds (or would hold) the name.
     pub dir: Ino,
-    pub name: &'c str,
+    /// The last component.
+    pub last: Last<'c>,
+    /// What the name names there, if it is a name that exists.
     pub ino: Option<Ino>,
+    /// `dir` and every directory above it, root first.
+    pub ancestors: Vec<Ino>,
+}
+
+impl<'c> Entry<'c> {
+    /// The name, for a path whose last component is one (`ENAMETOOLONG`
+    /// if it is too long, as its lookup says); otherwise the error the
+    /// call gives for `/`, `.` or `..` there.
+    pub fn name(&self, otherwise: Errno) -> io::Result<&'c str> {
+        match self.last {
+            Last::Name(name) => check_name(name).map(|()| name),
+            _ => Err(err(otherwise)),
+        }
+    }
 }

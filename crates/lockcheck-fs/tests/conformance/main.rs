@@ -15,8 +15,8 @@
 //! (`os_processes`).
 //!
 //! Modules: `names` (inodes, links, rename, directories), `file_io` (open,
-//! read, write, seek, descriptors, fsync), `locks` (flock, POSIX, OFD),
-//! `process_info` (Clock and ProcessInfo), `os_processes` (real OS
+//! read, write, seek, descriptors, fsync), `paths` (resolution, bad paths),
+//! `locks` (flock, POSIX, OFD), `process_info` (Clock and ProcessInfo), `os_processes` (real OS
 //! processes), `sim_only`. Random call sequences compared call by call
 //! live in the proptest differential test (`tests/differential.rs`).
 
@@ -201,6 +201,7 @@ mod file_io;
 mod locks;
 mod names;
 mod os_processes;
+mod paths;
 mod process_info;
 mod sim_only;
 

@@ -73,12 +73,12 @@ fn hard_links_share_one_inode_and_nlink_counts_names<W: World>(w: &W) {
 
 fn directory_nlink_is_two_plus_subdirectories<W: World>(w: &W) {
     let p = w.process();
-    assert_eq!(p.stat("").unwrap().nlink, 2, "empty root");
+    assert_eq!(p.stat(".").unwrap().nlink, 2, "empty root");
     p.mkdir("d").unwrap();
     let d = p.stat("d").unwrap();
     assert_eq!((d.kind, d.nlink), (FileKind::Dir, 2));
     assert_eq!(p.stat("/").unwrap().nlink, 3, "root with one subdirectory");
-    assert_eq!(p.stat("/").unwrap().ino, p.stat("").unwrap().ino);
+    assert_eq!(p.stat("/").unwrap().ino, p.stat(".").unwrap().ino);
     p.mkdir("d/x").unwrap();
     p.mkdir("d/y").unwrap();
     put(&p, "d/f", b"files do not count");
@@ -101,7 +101,7 @@ fn unlinked_open_file_keeps_its_data_until_closed<W: World>(w: &W) {
     assert_eq!((st.ino, st.nlink, st.size), (old.ino, 0, 5));
     assert_errno(p.stat("f"), Errno::ENOENT);
     assert!(!q.exists("f").unwrap());
-    assert!(q.read_dir("").unwrap().is_empty());
+    assert!(q.read_dir(".").unwrap().is_empty());
     assert_eq!(p.read_to_end(fd).unwrap(), b"hello");
     p.write_all(fd, b" world").unwrap();
     assert_eq!(pread_all(&p, fd), b"hello world");
@@ -148,7 +148,7 @@ fn link_of_a_missing_name_or_into_a_missing_directory_fails_with_enoent<W: World
     assert_errno(p.link("missing", "x"), Errno::ENOENT);
     assert_errno(p.link("a", "nodir/x"), Errno::ENOENT);
     assert_errno(p.link("a", "a/x"), Errno::ENOTDIR);
-    assert_eq!(p.read_dir("").unwrap(), ["a"]);
+    assert_eq!(p.read_dir(".").unwrap(), ["a"]);
 }
 
 fn link_to_a_new_name_with_a_trailing_slash_fails_with_enoent<W: World>(w: &W) {
@@ -158,12 +158,12 @@ fn link_to_a_new_name_with_a_trailing_slash_fails_with_enoent<W: World>(w: &W) {
     put(&p, "f", b"");
     p.mkdir("d").unwrap();
     assert_errno(p.link("f", "g/"), Errno::ENOENT);
-    assert_eq!(p.read_dir("").unwrap(), ["d", "f"]);
+    assert_eq!(p.read_dir(".").unwrap(), ["d", "f"]);
     assert_eq!(p.stat("f").unwrap().nlink, 1);
     assert_errno(p.link("d", "x/"), Errno::ENOENT); // Before link's EPERM for a directory.
     assert_errno(p.link("f", "d/"), Errno::EEXIST);
     assert_errno(p.link("f/", "g"), Errno::ENOTDIR);
-    assert_eq!(p.read_dir("").unwrap(), ["d", "f"]);
+    assert_eq!(p.read_dir(".").unwrap(), ["d", "f"]);
 }
 
 fn rename_replaces_target_atomically_and_old_descriptor_keeps_old_inode<W: World>(w: &W) {
@@ -181,7 +181,7 @@ fn rename_replaces_target_atomically_and_old_descriptor_keeps_old_inode<W: World
     let st = q.fstat(old_fd).unwrap();
     assert_eq!((st.ino, st.nlink), (ino_old, 0));
     assert_eq!(q.read_to_end(old_fd).unwrap(), b"old");
-    assert_eq!(p.read_dir("").unwrap(), ["target"]);
+    assert_eq!(p.read_dir(".").unwrap(), ["target"]);
     q.close(old_fd).unwrap();
 }
 
@@ -227,7 +227,7 @@ fn rename_onto_itself_or_another_name_of_the_same_inode_does_nothing<W: World>(w
     assert_eq!(get(&p, "a"), b"data");
     p.link("a", "b").unwrap();
     p.rename("a", "b").unwrap();
-    assert_eq!(p.read_dir("").unwrap(), ["a", "b"], "both names remain");
+    assert_eq!(p.read_dir(".").unwrap(), ["a", "b"], "both names remain");
     assert_eq!(p.stat("a").unwrap().nlink, 2);
     assert_eq!(p.stat("a").unwrap().ino, p.stat("b").unwrap().ino);
     p.mkdir("d").unwrap();
@@ -268,13 +268,13 @@ fn rename_of_a_directory_moves_its_contents_and_fixes_parent_nlinks<W: World>(w:
     p.mkdir("a").unwrap();
     put(&p, "a/f", b"inside");
     p.mkdir("p").unwrap();
-    assert_eq!(p.stat("").unwrap().nlink, 4);
+    assert_eq!(p.stat(".").unwrap().nlink, 4);
     let ino = p.stat("a").unwrap().ino;
     p.rename("a", "p/b").unwrap();
     assert_eq!(get(&p, "p/b/f"), b"inside");
     assert_eq!(p.stat("p/b").unwrap().ino, ino);
     assert_errno(p.stat("a"), Errno::ENOENT);
-    assert_eq!(p.stat("").unwrap().nlink, 3);
+    assert_eq!(p.stat(".").unwrap().nlink, 3);
     assert_eq!(p.stat("p").unwrap().nlink, 3);
     assert_eq!(p.read_dir("p").unwrap(), ["b"]);
 }
@@ -288,8 +288,8 @@ fn rename_of_a_directory_over_an_empty_directory_replaces_it<W: World>(w: &W) {
     p.rename("s", "t").unwrap();
     assert_eq!(p.stat("t").unwrap().ino, ino);
     assert_eq!(p.read_dir("t").unwrap(), ["f"]);
-    assert_eq!(p.read_dir("").unwrap(), ["t"]);
-    assert_eq!(p.stat("").unwrap().nlink, 3);
+    assert_eq!(p.read_dir(".").unwrap(), ["t"]);
+    assert_eq!(p.stat(".").unwrap().nlink, 3);
 }
 
 fn rename_of_a_directory_over_a_non_empty_directory_fails_with_enotempty<W: World>(w: &W) {
@@ -301,7 +301,7 @@ fn rename_of_a_directory_over_a_non_empty_directory_fails_with_enotempty<W: Worl
     p.unlink("t/f").unwrap();
     p.mkdir("t/sub").unwrap();
     assert_errno(p.rename("s", "t"), Errno::ENOTEMPTY);
-    assert_eq!(p.read_dir("").unwrap(), ["s", "t"]);
+    assert_eq!(p.read_dir(".").unwrap(), ["s", "t"]);
     assert_eq!(p.read_dir("t").unwrap(), ["sub"]);
 }
 
@@ -348,7 +348,7 @@ fn rename_of_a_missing_source_or_into_a_missing_directory_fails_with_enoent<W: W
     assert_errno(p.rename("missing", "a"), Errno::ENOENT);
     assert_errno(p.rename("a", "nodir/b"), Errno::ENOENT);
     assert_errno(p.rename("a", "a/b"), Errno::ENOTDIR);
-    assert_eq!(p.read_dir("").unwrap(), ["a"]);
+    assert_eq!(p.read_dir(".").unwrap(), ["a"]);
 }
 
 fn rename_to_or_from_the_root_fails_with_ebusy<W: World>(w: &W) {
@@ -356,7 +356,7 @@ fn rename_to_or_from_the_root_fails_with_ebusy<W: World>(w: &W) {
     p.mkdir("d").unwrap();
     assert_errno(p.rename("d", "/"), Errno::EBUSY);
     assert_errno(p.rename("/", "e"), Errno::EBUSY);
-    assert_eq!(p.read_dir("").unwrap(), ["d"]);
+    assert_eq!(p.read_dir(".").unwrap(), ["d"]);
 }
 
 fn mkdir_of_an_existing_name_fails_with_eexist<W: World>(w: &W) {
@@ -374,7 +374,7 @@ fn mkdir_under_a_missing_directory_or_a_file_fails<W: World>(w: &W) {
     put(&p, "f", b"");
     assert_errno(p.mkdir("nodir/d"), Errno::ENOENT);
     assert_errno(p.mkdir("f/d"), Errno::ENOTDIR);
-    assert_eq!(p.read_dir("").unwrap(), ["f"]);
+    assert_eq!(p.read_dir(".").unwrap(), ["f"]);
 }
 
 fn rmdir_refuses_non_empty_directories_files_and_missing_names<W: World>(w: &W) {
@@ -388,7 +388,7 @@ fn rmdir_refuses_non_empty_directories_files_and_missing_names<W: World>(w: &W) 
     assert_errno(p.rmdir("d/f/x"), Errno::ENOTDIR);
     p.unlink("d/f").unwrap();
     p.rmdir("d").unwrap();
-    assert_eq!(p.read_dir("").unwrap(), ["f"]);
+    assert_eq!(p.read_dir(".").unwrap(), ["f"]);
 }
 
 fn removed_directory_still_open_has_nlink_zero<W: World>(w: &W) {
@@ -406,7 +406,7 @@ fn removed_directory_still_open_has_nlink_zero<W: World>(w: &W) {
     p.rename("s", "t").unwrap();
     assert_eq!(p.fstat(tfd).unwrap().nlink, 0);
     assert_eq!(p.stat("t").unwrap().nlink, 2);
-    assert_eq!(p.stat("").unwrap().nlink, 3);
+    assert_eq!(p.stat(".").unwrap().nlink, 3);
     p.close(dfd).unwrap();
     p.close(tfd).unwrap();
 }
@@ -414,7 +414,8 @@ fn removed_directory_still_open_has_nlink_zero<W: World>(w: &W) {
 fn unlink_of_the_root_fails_with_eisdir<W: World>(w: &W) {
     let p = w.process();
     assert_errno(p.unlink("/"), Errno::EISDIR);
-    assert_errno(p.unlink(""), Errno::EISDIR);
+    assert_errno(p.unlink("."), Errno::EISDIR);
+    assert_errno(p.unlink(""), Errno::ENOENT);
     assert_errno(p.link("/", "x"), Errno::EPERM);
     put(&p, "f", b"");
     assert_errno(p.link("f", "/"), Errno::EEXIST);
@@ -431,7 +432,7 @@ fn unlink_of_a_directory_fails_with_eisdir_and_of_a_missing_name_with_enoent<W: 
 
 fn read_dir_lists_names_sorted_without_dot_entries<W: World>(w: &W) {
     let p = w.process();
-    assert!(p.read_dir("").unwrap().is_empty());
+    assert!(p.read_dir(".").unwrap().is_empty());
     for name in ["b", "a", "C", "a.tmp", "_x"] {
         put(&p, name, b"");
     }
@@ -439,10 +440,10 @@ fn read_dir_lists_names_sorted_without_dot_entries<W: World>(w: &W) {
     put(&p, "dir/z", b"");
     p.mkdir("dir/y").unwrap();
     assert_eq!(
-        p.read_dir("").unwrap(),
+        p.read_dir(".").unwrap(),
         ["C", "_x", "a", "a.tmp", "b", "dir"]
     );
-    assert_eq!(p.read_dir("/").unwrap(), p.read_dir("").unwrap());
+    assert_eq!(p.read_dir("/").unwrap(), p.read_dir(".").unwrap());
     assert_eq!(p.read_dir("dir").unwrap(), ["y", "z"]);
     assert!(p.read_dir("dir/y").unwrap().is_empty());
 }

@@ -155,7 +155,7 @@ fn fenced_tokens_increase_across_takeovers_and_the_old_holder_is_refused() {
     l.release(&b, &NoHistory, &lease_b).unwrap();
     assert_eq!(l.acquire(&a, &NoHistory, "agent").unwrap().token, Some(3));
     // Only the lock file and the counter remain.
-    assert_eq!(a.read_dir("").unwrap(), ["task.lock", "task.lock.token"]);
+    assert_eq!(a.read_dir(".").unwrap(), ["task.lock", "task.lock.token"]);
 }
 
 #[test]
