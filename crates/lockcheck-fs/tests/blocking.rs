@@ -332,3 +332,27 @@ fn two_step_flock_conversion_lets_a_waiter_in_between_in_some_interleavings() {
         "{overtaken} of {runs} interleavings overtaken"
     );
 }
+
+#[test]
+fn is_blocked_holds_exactly_while_a_simulated_thread_waits_for_a_lock() {
+    let fs = SimFs::new();
+    let (holder, waiter) = (fs.spawn(), Arc::new(fs.spawn()));
+    let held = holder.open("f", rw_create()).unwrap();
+    holder
+        .lock(held, LockApi::Flock, LockKind::Exclusive, Wait::NonBlock)
+        .unwrap();
+    let fd = waiter.open("f", rw_create()).unwrap();
+    assert!(!waiter.is_blocked(), "an idle thread is not blocked");
+    let w = Arc::clone(&waiter);
+    let t = std::thread::spawn(move || w.lock(fd, LockApi::Flock, LockKind::Shared, Wait::Block));
+    // Waits for the fact, not for a time.
+    while !waiter.is_blocked() {
+        std::thread::yield_now();
+    }
+    holder.unlock(held, LockApi::Flock).unwrap();
+    t.join().unwrap().unwrap();
+    assert!(
+        !waiter.is_blocked(),
+        "a woken thread that got its lock is not blocked"
+    );
+}
