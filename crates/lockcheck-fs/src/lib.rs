@@ -123,9 +123,19 @@
 //!   the POSIX table: they conflict with POSIX locks, even of the same
 //!   process.
 //!
+//! A lock call resolves its descriptor once and holds the open file
+//! description until it returns, as Linux holds the `struct file`: if
+//! another thread closes the descriptor (and opens another file as the same
+//! number) while the call waits, the call keeps waiting on the original
+//! description. When it then gets the lock, an flock or OFD lock goes at
+//! once with the description (success is returned, no lock remains), and
+//! a POSIX lock is dropped again and the call fails with `EBADF` (Linux's
+//! close-race check). Closing the descriptor drops the process's POSIX
+//! locks on the file at once, as any close does.
+//!
 //! A blocked lock waits on the runtime's condition variable, never spins.
-//! When every live process is blocked on a lock, nothing can wake any of
-//! them: SimFs reports the deadlock by panicking in every waiter with a
+//! When every live process is blocked on a lock (a waiter whose descriptor
+//! was closed included), nothing can wake any of them: SimFs reports the deadlock by panicking in every waiter with a
 //! message that starts `lockcheck: deadlock:` and lists who waits for what.
 //!
 //! **Durability.** Every change is visible at once (the page cache) and

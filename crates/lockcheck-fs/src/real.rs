@@ -32,6 +32,11 @@ const FIRST_FD: usize = 3;
 /// record locks are the OS process's: two `RealFs` values in one process
 /// share them, as two threads would. Use one `RealFs` per OS process, or
 /// per thread when threads stand for processes with flock and OFD locks.
+/// Closing a descriptor that a call on another thread is using keeps the
+/// OS descriptor open until that call returns (as the kernel keeps the
+/// file), and behaves as the kernel's close otherwise: the process's POSIX
+/// locks on the file go at once, and a POSIX lock that call then takes is
+/// dropped again with `EBADF`.
 #[derive(Debug)]
 pub struct RealFs {
     root: PathBuf,
@@ -219,10 +224,19 @@ impl Fs for RealFs {
 
     fn close(&self, fd: Fd) -> io::Result<()> {
         let mut table = self.table();
-        match table.get_mut(fd.0 as usize).and_then(Option::take) {
-            Some(_) => Ok(()),
-            None => Err(err(Errno::EBADF)),
+        let Some(owned) = table.get_mut(fd.0 as usize).and_then(Option::take) else {
+            return Err(err(Errno::EBADF));
+        };
+        drop(table);
+        if Arc::strong_count(&owned) > 1 {
+            // A call in progress on another thread still holds the OS
+            // descriptor (as the kernel holds the file), so it stays open
+            // until that call returns. The close must still drop this
+            // process's POSIX locks on the file now, as close(2) does:
+            // closing a duplicate makes the kernel do exactly that.
+            drop(rustix::io::dup(&*owned)?);
         }
+        Ok(())
     }
 
     fn read(&self, fd: Fd, buf: &mut [u8]) -> io::Result<usize> {
@@ -363,7 +377,18 @@ impl Fs for RealFs {
                 };
                 retry(|| rustix::fs::flock(f.as_fd(), op))
             }
-            LockApi::Posix => record_lock(f.as_fd(), false, Some(kind), wait),
+            LockApi::Posix => {
+                record_lock(f.as_fd(), false, Some(kind), wait)?;
+                // The kernel's close-race check (fcntl_setlk): if another
+                // thread closed `fd` while the call waited, drop the lock
+                // just taken and fail.
+                let same = self.get(fd).is_ok_and(|now| Arc::ptr_eq(&now, &f));
+                if !same {
+                    record_lock(f.as_fd(), false, None, Wait::NonBlock)?;
+                    return Err(err(Errno::EBADF));
+                }
+                Ok(())
+            }
             LockApi::Ofd => record_lock(f.as_fd(), true, Some(kind), wait),
         }
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 mod common;
-use common::{panic_message, wait_for_kernel_waiters};
+use common::{kernel_waiters, panic_message, wait_for_kernel_waiters};
 use lockcheck_fs::sync::ShuttleRuntime;
 use lockcheck_fs::{
     Errno, Fd, FlockConversion, Fs, LockApi, LockKind, OpenOptions, ProcessInfo, RealFs, SimConfig,
@@ -331,6 +331,210 @@ fn two_step_flock_conversion_lets_a_waiter_in_between_in_some_interleavings() {
         overtaken > 0 && overtaken < runs,
         "{overtaken} of {runs} interleavings overtaken"
     );
+}
+
+/// On the kernel itself (raw system calls, no RealFs descriptor table): a
+/// thread blocks taking `api` exclusively through a raw descriptor of a
+/// file held by another open file description (an flock for flock; an
+/// OFD lock for OFD and POSIX, which conflicts with this process's POSIX
+/// locks too). This thread closes the raw descriptor while the call
+/// waits: the call keeps waiting, on the file it resolved. Returns what
+/// the call returned once the holder unlocked, after checking that no
+/// lock is left on the file. (Whether a new open gets the closed number
+/// cannot be made deterministic here, as other tests of this binary open
+/// files concurrently; the kernel's waiter never looks at the number again
+/// anyway, and the SimFs twins in `conformance::sim_only` reuse it.)
+fn real_blocked_call_whose_descriptor_is_closed(api: LockApi) -> std::io::Result<()> {
+    use std::os::fd::IntoRawFd;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lock");
+    let holder = RealFs::new(dir.path()).unwrap();
+    let held = holder.open("lock", rw_create()).unwrap();
+    let holder_api = if api == LockApi::Flock {
+        LockApi::Flock
+    } else {
+        LockApi::Ofd
+    };
+    holder
+        .lock(held, holder_api, LockKind::Exclusive, Wait::NonBlock)
+        .unwrap();
+    let raw = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .into_raw_fd();
+    let call = std::thread::spawn(move || raw_blocking_exclusive_lock(raw, api));
+    wait_for_kernel_waiters(&path, 1);
+    // SAFETY: `raw` is this test's own descriptor; nothing else closes it.
+    assert_eq!(unsafe { libc::close(raw) }, 0);
+    assert!(
+        !call.is_finished(),
+        "the call returned when its descriptor was closed"
+    );
+    assert_eq!(kernel_waiters(&path), 1, "the call still waits");
+    holder.unlock(held, holder_api).unwrap();
+    let result = call.join().unwrap();
+    let probe = RealFs::new(dir.path()).unwrap();
+    let fd = probe.open("lock", rw_create()).unwrap();
+    let probe_api = if api == LockApi::Flock {
+        LockApi::Flock
+    } else {
+        LockApi::Ofd
+    };
+    probe
+        .lock(fd, probe_api, LockKind::Exclusive, Wait::NonBlock)
+        .expect("no lock is left once nothing references the description");
+    result
+}
+
+/// `flock(LOCK_EX)`, `F_SETLKW` or `F_OFD_SETLKW` with `F_WRLCK` on a raw
+/// descriptor.
+fn raw_blocking_exclusive_lock(raw: i32, api: LockApi) -> std::io::Result<()> {
+    loop {
+        let r = match api {
+            // SAFETY: flock on a plain descriptor number has no memory effects.
+            LockApi::Flock => unsafe { libc::flock(raw, libc::LOCK_EX) },
+            LockApi::Posix | LockApi::Ofd => {
+                // SAFETY: all-zero is a valid `flock` (whole file, l_pid 0).
+                let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+                lock.l_type = libc::F_WRLCK as libc::c_short;
+                lock.l_whence = libc::SEEK_SET as libc::c_short;
+                let cmd = if api == LockApi::Posix {
+                    libc::F_SETLKW
+                } else {
+                    libc::F_OFD_SETLKW
+                };
+                // SAFETY: `lock` is a valid flock that outlives the call.
+                unsafe { libc::fcntl(raw, cmd, &lock as *const libc::flock) }
+            }
+        };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+#[test]
+fn real_flock_blocked_on_a_descriptor_another_thread_closes_keeps_waiting_then_leaves_no_lock() {
+    real_blocked_call_whose_descriptor_is_closed(LockApi::Flock).unwrap();
+}
+
+#[test]
+fn real_ofd_lock_blocked_on_a_descriptor_another_thread_closes_keeps_waiting_then_leaves_no_lock() {
+    real_blocked_call_whose_descriptor_is_closed(LockApi::Ofd).unwrap();
+}
+
+#[test]
+fn real_posix_lock_blocked_on_a_descriptor_another_thread_closes_keeps_waiting_then_fails_with_ebadf()
+ {
+    let result = real_blocked_call_whose_descriptor_is_closed(LockApi::Posix);
+    assert_eq!(result.map_err(|e| errno_of(&e)), Err(Some(Errno::EBADF)));
+}
+
+/// The same through RealFs, whose descriptor table stands for the
+/// process's: a thread blocks taking `api` through descriptor `n`, another
+/// thread closes `n` and opens another file, which gets the number `n`.
+/// RealFs must behave as the kernel does above.
+fn realfs_blocked_call_whose_descriptor_is_closed(api: LockApi) -> std::io::Result<()> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lock");
+    let holder = RealFs::new(dir.path()).unwrap();
+    let held = holder.open("lock", rw_create()).unwrap();
+    let other_api = if api == LockApi::Flock {
+        LockApi::Flock
+    } else {
+        LockApi::Ofd
+    };
+    holder
+        .lock(held, other_api, LockKind::Exclusive, Wait::NonBlock)
+        .unwrap();
+    holder.write_file("other", b"").unwrap();
+    let p = Arc::new(RealFs::new(dir.path()).unwrap());
+    let n = p.open("lock", rw_create()).unwrap();
+    let call = {
+        let p = Arc::clone(&p);
+        std::thread::spawn(move || p.lock(n, api, LockKind::Exclusive, Wait::Block))
+    };
+    wait_for_kernel_waiters(&path, 1);
+    p.close(n).unwrap();
+    let reused = p.open("other", rw_create()).unwrap();
+    assert_eq!(reused, n, "the number is reused");
+    assert!(
+        !call.is_finished(),
+        "the call returned when its descriptor was closed"
+    );
+    assert_eq!(kernel_waiters(&path), 1, "the call still waits");
+    let probe = RealFs::new(dir.path()).unwrap();
+    let other = probe.open("other", rw_create()).unwrap();
+    probe
+        .lock(other, other_api, LockKind::Exclusive, Wait::NonBlock)
+        .expect("the file that now has the number is not locked");
+    holder.unlock(held, other_api).unwrap();
+    let result = call.join().unwrap();
+    let fd = probe.open("lock", rw_create()).unwrap();
+    probe
+        .lock(fd, other_api, LockKind::Exclusive, Wait::NonBlock)
+        .expect("no lock is left once nothing references the description");
+    result
+}
+
+#[test]
+fn realfs_flock_blocked_on_a_descriptor_another_thread_closes_behaves_as_the_kernel() {
+    realfs_blocked_call_whose_descriptor_is_closed(LockApi::Flock).unwrap();
+}
+
+#[test]
+fn realfs_ofd_lock_blocked_on_a_descriptor_another_thread_closes_behaves_as_the_kernel() {
+    realfs_blocked_call_whose_descriptor_is_closed(LockApi::Ofd).unwrap();
+}
+
+#[test]
+fn realfs_posix_lock_blocked_on_a_descriptor_another_thread_closes_fails_with_ebadf() {
+    let result = realfs_blocked_call_whose_descriptor_is_closed(LockApi::Posix);
+    assert_eq!(result.map_err(|e| errno_of(&e)), Err(Some(Errno::EBADF)));
+}
+
+#[test]
+fn realfs_closing_a_descriptor_a_blocked_call_holds_drops_the_process_posix_locks_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lock");
+    let holder = RealFs::new(dir.path()).unwrap();
+    let held = holder.open("lock", rw_create()).unwrap();
+    holder
+        .flock(held, LockKind::Exclusive, Wait::NonBlock)
+        .unwrap();
+    let p = Arc::new(RealFs::new(dir.path()).unwrap());
+    let other = p.open("lock", rw_create()).unwrap();
+    p.lock(other, LockApi::Posix, LockKind::Exclusive, Wait::NonBlock)
+        .unwrap();
+    let n = p.open("lock", rw_create()).unwrap();
+    let call = {
+        let p = Arc::clone(&p);
+        std::thread::spawn(move || p.flock(n, LockKind::Exclusive, Wait::Block))
+    };
+    wait_for_kernel_waiters(&path, 1);
+    let probe = RealFs::new(dir.path()).unwrap();
+    let fd = probe.open("lock", rw_create()).unwrap();
+    assert_eq!(
+        errno_of(
+            &probe
+                .lock(fd, LockApi::Ofd, LockKind::Shared, Wait::NonBlock)
+                .unwrap_err()
+        ),
+        Some(Errno::EWOULDBLOCK)
+    );
+    p.close(n).unwrap(); // Any close of the file drops the process's POSIX lock.
+    probe
+        .lock(fd, LockApi::Ofd, LockKind::Exclusive, Wait::NonBlock)
+        .expect("the POSIX lock went with the close");
+    probe.unlock(fd, LockApi::Ofd).unwrap();
+    holder.unlock(held, LockApi::Flock).unwrap();
+    call.join().unwrap().unwrap();
 }
 
 #[test]

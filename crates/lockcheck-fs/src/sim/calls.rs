@@ -10,7 +10,6 @@ use super::config::FlockConversion;
 use super::lock_ops::Attempt;
 use super::proc::{Poll, SimProc};
 use super::show::Shown;
-use super::state::State;
 use crate::path::components;
 use crate::sync::Runtime;
 use crate::{Clock, Fd, Fs, LockApi, LockKind, Metadata, OpenOptions, ProcessInfo, Wait};
@@ -162,19 +161,36 @@ impl<R: Runtime> Fs for SimProc<R> {
         let call = || lock_call(fd, api, kind, wait);
         let two_step =
             api == LockApi::Flock && self.shared.flock_conversion == FlockConversion::TwoStep;
-        let attempt = |s: &mut State, convert: bool| -> io::Result<Option<Attempt>> {
-            if convert && two_step && s.flock_drop_for_conversion(self.who, fd, kind)? {
+        let who = self.who;
+        // The first step resolves `fd` once and holds its description to
+        // the end of the call (see `State::lock_step`).
+        let mut held = None;
+        let mut first = self.step(call, |s| {
+            let r = s.hold_ofd(who, fd)?;
+            held = Some(r);
+            if two_step && s.flock_drop_for_conversion(who, r.id, kind) {
                 return Ok(None);
             }
-            s.lock_attempt(self.who, fd, api, kind, wait).map(Some)
-        };
-        let mut first = self.step(call, |s| attempt(s, true))?;
+            s.lock_step(who, fd, r, api, kind, wait).map(Some)
+        })?;
+        let r = held.expect("a successful first step holds the description");
         if first.is_none() {
-            first = self.step(call, |s| attempt(s, false))?;
+            let mut ran = false;
+            let second = self.step(call, |s| {
+                ran = true;
+                s.lock_step(who, fd, r, api, kind, wait).map(Some)
+            });
+            if !ran {
+                // The process died before the step: the hold ends here.
+                let mut g = self.enter();
+                g.release_hold(r);
+                self.leave(g);
+            }
+            first = second?;
         }
         match first {
             Some(Attempt::Taken) => Ok(()),
-            _ => self.wait_for_lock(fd, api, kind, call),
+            _ => self.wait_for_lock(fd, r, api, kind, call),
         }
     }
 

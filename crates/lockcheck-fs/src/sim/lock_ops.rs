@@ -1,10 +1,13 @@
 //! Taking and dropping advisory locks: one step per attempt; the waiting
-//! happens in the process layer.
+//! happens in the process layer. A lock call resolves its descriptor once
+//! and holds the open file description to its end, as Linux holds the
+//! `struct file`; the attempts work on that description.
 
 use std::io;
 
+use super::locks::OfdId;
 use super::locks::{Owner, RecordWait, Table};
-use super::state::{State, Who};
+use super::state::{OfdRef, State, Who};
 use super::tree::Ino;
 use crate::errno::{Errno, err};
 use crate::{Fd, LockApi, LockKind, Wait};
@@ -23,15 +26,14 @@ pub(crate) enum Attempt {
 }
 
 impl State {
-    /// The table, owner and inode a lock call on `fd` works with.
-    fn lock_target(&self, who: Who, fd: Fd, api: LockApi) -> io::Result<(Ino, Owner)> {
-        let id = self.ofd_id(who, fd)?;
+    /// The inode and owner a lock call on description `id` works with.
+    fn lock_target(&self, who: Who, id: OfdId, api: LockApi) -> (Ino, Owner) {
         let ino = self.ofd(id).ino;
         let owner = match api {
             LockApi::Flock | LockApi::Ofd => Owner::Ofd(id),
             LockApi::Posix => Owner::Process(who.pid),
         };
-        Ok((ino, owner))
+        (ino, owner)
     }
 
     fn table(&self, api: LockApi) -> &Table {
@@ -53,20 +55,15 @@ impl State {
     /// flock of the other kind, drop it (and wake waiters). Returns true if
     /// it did; the new lock is then taken in later steps, so another
     /// process can get in between, as flock(2) warns.
-    pub fn flock_drop_for_conversion(
-        &mut self,
-        who: Who,
-        fd: Fd,
-        kind: LockKind,
-    ) -> io::Result<bool> {
-        let (ino, owner) = self.lock_target(who, fd, LockApi::Flock)?;
+    pub fn flock_drop_for_conversion(&mut self, who: Who, id: OfdId, kind: LockKind) -> bool {
+        let (ino, owner) = self.lock_target(who, id, LockApi::Flock);
         match self.locks.flock.held_by(ino, owner) {
             Some(held) if held != kind => {
                 self.locks.flock.remove(ino, owner);
                 self.wake_all();
-                Ok(true)
+                true
             }
-            _ => Ok(false),
+            _ => false,
         }
     }
 
@@ -80,13 +77,13 @@ impl State {
     pub fn try_lock(
         &mut self,
         who: Who,
-        fd: Fd,
+        id: OfdId,
         api: LockApi,
         kind: LockKind,
     ) -> io::Result<Attempt> {
-        let (ino, owner) = self.lock_target(who, fd, api)?;
+        let (ino, owner) = self.lock_target(who, id, api);
         if api != LockApi::Flock {
-            let opts = self.ofd(self.ofd_id(who, fd)?).opts;
+            let opts = self.ofd(id).opts;
             let allowed = match kind {
                 LockKind::Shared => opts.readable(),
                 LockKind::Exclusive => opts.writable(),
@@ -122,31 +119,31 @@ impl State {
 
     /// One attempt of a lock call: a conflict is `EWOULDBLOCK` when not
     /// waiting, `EDEADLK` when a blocking POSIX request would close a cycle
-    /// of waiters (as Linux sees it, see [`State::posix_would_deadlock`]),
+    /// of waiters (as Linux sees it, see `posix_would_deadlock`),
     /// and otherwise a reason to wait. A record-lock request that waits is
     /// recorded as queued on the first conflicting lock, so that later
     /// requests see it in their cycle check.
-    pub fn lock_attempt(
+    fn lock_attempt(
         &mut self,
         who: Who,
-        fd: Fd,
+        id: OfdId,
         api: LockApi,
         kind: LockKind,
         wait: Wait,
     ) -> io::Result<Attempt> {
         // Trying again: Linux took the request off its queue when it woke it.
         let queued = self.thread_mut(who).and_then(|t| t.record_wait.take());
-        let attempt = match self.try_lock(who, fd, api, kind) {
+        let attempt = match self.try_lock(who, id, api, kind) {
             Ok(Attempt::Conflict(_)) if wait == Wait::NonBlock => Err(err(Errno::EWOULDBLOCK)),
             Ok(Attempt::Conflict(_))
-                if api == LockApi::Posix && self.posix_would_deadlock(who, fd, kind)? =>
+                if api == LockApi::Posix && self.posix_would_deadlock(who, id, kind) =>
             {
                 Err(err(Errno::EDEADLK))
             }
             other => other,
         };
         if let (Ok(Attempt::Conflict(_)), LockApi::Posix | LockApi::Ofd) = (&attempt, api) {
-            let (ino, waiter) = self.lock_target(who, fd, api)?;
+            let (ino, waiter) = self.lock_target(who, id, api);
             if let Some((blocker, lock)) = self.locks.record.first_conflict(ino, waiter, kind) {
                 // Still queued on the same lock: keep its place.
                 let seq = match queued {
@@ -171,9 +168,41 @@ impl State {
         attempt
     }
 
+    /// One attempt of a lock call on `fd` that holds its description `r`
+    /// (see [`State::hold_ofd`]). When the call ends here, taken or
+    /// failed, the hold is dropped in this same step: if `fd` was closed
+    /// meanwhile and this was the last reference, the description goes
+    /// with the flock or OFD lock just taken (success is returned, but no
+    /// lock remains); a POSIX lock taken through a descriptor that no
+    /// longer names the description is dropped again and the call fails
+    /// with `EBADF` (Linux's `fcntl_setlk` close-race check).
+    pub fn lock_step(
+        &mut self,
+        who: Who,
+        fd: Fd,
+        r: OfdRef,
+        api: LockApi,
+        kind: LockKind,
+        wait: Wait,
+    ) -> io::Result<Attempt> {
+        let result = match self.lock_attempt(who, r.id, api, kind, wait) {
+            Ok(Attempt::Conflict(why)) => return Ok(Attempt::Conflict(why)),
+            Ok(Attempt::Taken) if api == LockApi::Posix && !self.fd_names(who, fd, r.id) => {
+                let (ino, owner) = self.lock_target(who, r.id, api);
+                if self.locks.record.remove(ino, owner) {
+                    self.wake_all();
+                }
+                Err(err(Errno::EBADF))
+            }
+            other => other,
+        };
+        self.release_hold(r);
+        result
+    }
+
     /// Drops the descriptor's lock of one family.
     pub fn unlock(&mut self, who: Who, fd: Fd, api: LockApi) -> io::Result<()> {
-        let (ino, owner) = self.lock_target(who, fd, api)?;
+        let (ino, owner) = self.lock_target(who, self.ofd_id(who, fd)?, api);
         if self.table_mut(api).remove(ino, owner) {
             self.wake_all();
         }
@@ -190,21 +219,21 @@ impl State {
     /// any other conflicting lock goes unseen and the caller sleeps, as on
     /// Linux. Requests queued behind another waiter are taken as queued on
     /// the lock at the root of their queue.
-    pub fn posix_would_deadlock(&self, who: Who, fd: Fd, kind: LockKind) -> io::Result<bool> {
-        let (ino, caller) = self.lock_target(who, fd, LockApi::Posix)?;
+    fn posix_would_deadlock(&self, who: Who, id: OfdId, kind: LockKind) -> bool {
+        let (ino, caller) = self.lock_target(who, id, LockApi::Posix);
         let Some((mut blocker, _)) = self.locks.record.first_conflict(ino, caller, kind) else {
-            return Ok(false);
+            return false;
         };
         for _ in 0..=MAX_DEADLK_ITERATIONS {
             let Some(next) = self.what_owner_is_waiting_for(blocker) else {
-                return Ok(false);
+                return false;
             };
             if next == caller {
-                return Ok(true);
+                return true;
             }
             blocker = next;
         }
-        Ok(false)
+        false
     }
 
     /// The owner of the lock that `owner`'s most recently queued record

@@ -11,7 +11,7 @@ use super::lock_ops::Attempt;
 use super::ops::Stat;
 use super::sched::Idle;
 use super::show::{Shown, show_bytes, show_result};
-use super::state::{Life, State, Status, Who};
+use super::state::{Life, OfdRef, State, Status, Who};
 use super::trace::TraceEvent;
 use crate::sync::{Runtime, StdRuntime};
 use crate::{Fd, LockApi, LockKind, Metadata, Wait};
@@ -226,23 +226,32 @@ impl<R: Runtime> SimProc<R> {
         result
     }
 
-    /// Waits until a lock attempt succeeds; traced once, when it does.
+    /// Waits until a lock attempt by a call that holds the description `r`
+    /// succeeds or fails; traced once, when it does. The hold ends with the
+    /// call, even when the process dies meanwhile.
     pub(super) fn wait_for_lock(
         &self,
         fd: Fd,
+        r: OfdRef,
         api: LockApi,
         kind: LockKind,
         call: impl Fn() -> String,
     ) -> io::Result<()> {
         let g = self.enter();
         let (mut g, result) = self.wait_until(g, |s| {
-            match s.lock_attempt(self.who, fd, api, kind, Wait::Block) {
+            match s.lock_step(self.who, fd, r, api, kind, Wait::Block) {
                 Ok(Attempt::Conflict(what)) => Poll::Pending { until: None, what },
                 Ok(Attempt::Taken) => Poll::Ready(Ok(())),
                 Err(e) => Poll::Ready(Err(e)),
             }
         });
-        let result = result.and_then(|r| r);
+        let result = match result {
+            Ok(done) => done,
+            Err(e) => {
+                g.release_hold(r); // The process died while waiting.
+                Err(e)
+            }
+        };
         self.record(
             &mut g,
             || format!("{} [after waiting]", call()),

@@ -22,6 +22,20 @@ pub(crate) struct Ofd {
     pub ino: Ino,
     pub offset: u64,
     pub opts: OpenOptions,
+    /// References (the `struct file` count): the descriptor, plus each
+    /// lock call in progress on it. It is released, with its flock and
+    /// OFD locks, when the last goes.
+    refs: u32,
+    /// Tells this description from a later one with the same index.
+    serial: u64,
+}
+
+/// A reference to an open file description held by a call in progress
+/// (see [`State::hold_ofd`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OfdRef {
+    pub id: OfdId,
+    serial: u64,
 }
 
 /// Where a thread is, as far as the clock and deadlock detection care.
@@ -121,6 +135,7 @@ pub(crate) struct State {
     next_pid: u32,
     next_generation: u64,
     next_ino: Ino,
+    next_ofd_serial: u64,
     pub locks: Locks,
     /// Virtual time since the simulation's start.
     pub clock: Duration,
@@ -150,6 +165,7 @@ impl State {
             next_pid: 100,
             next_generation: 0,
             next_ino: ROOT + 1,
+            next_ofd_serial: 0,
             locks: Locks::default(),
             clock: Duration::ZERO,
             steps: 0,
@@ -259,7 +275,7 @@ impl State {
         let fds = std::mem::take(&mut p.fds);
         p.life = end;
         for ofd in fds.into_iter().flatten() {
-            self.release_ofd_and_posix(pid, ofd);
+            self.drop_descriptor(pid, ofd);
         }
         self.wake_all();
     }
@@ -326,10 +342,13 @@ impl State {
     /// lowest free descriptor for it.
     pub fn new_fd(&mut self, who: Who, ino: Ino, opts: OpenOptions) -> io::Result<Fd> {
         self.proc(who)?;
+        self.next_ofd_serial += 1;
         let ofd = Ofd {
             ino,
             offset: 0,
             opts,
+            refs: 1,
+            serial: self.next_ofd_serial,
         };
         let id = match self.free_ofds.pop() {
             Some(id) => {
@@ -360,18 +379,65 @@ impl State {
     }
 
     /// `close`: drops the descriptor, every POSIX lock of this process on
-    /// the file, and the description with its flock and OFD locks.
+    /// the file, and the descriptor's reference to the description, which
+    /// goes with its flock and OFD locks unless a call in progress still
+    /// holds it.
     pub fn close(&mut self, who: Who, fd: Fd) -> io::Result<()> {
         let id = self.ofd_id(who, fd)?;
         self.proc_mut(who)?.fds[fd.0 as usize] = None;
-        self.release_ofd_and_posix(who.pid, id);
+        self.drop_descriptor(who.pid, id);
         Ok(())
     }
 
-    fn release_ofd_and_posix(&mut self, pid: u32, id: OfdId) {
+    /// A call in progress takes a reference to the description behind
+    /// `fd` (`EBADF` if none), as the kernel's `fdget` does: closing the
+    /// descriptor meanwhile does not release the description.
+    pub fn hold_ofd(&mut self, who: Who, fd: Fd) -> io::Result<OfdRef> {
+        let id = self.ofd_id(who, fd)?;
+        let ofd = self.ofd_mut(id);
+        ofd.refs += 1;
+        Ok(OfdRef {
+            id,
+            serial: ofd.serial,
+        })
+    }
+
+    /// The call that held `r` is done: drops its reference (a no-op after
+    /// a power loss, which released every description).
+    pub fn release_hold(&mut self, r: OfdRef) {
+        let current = self.ofds.get(r.id).and_then(Option::as_ref);
+        if current.is_some_and(|o| o.serial == r.serial) {
+            self.put_ofd(r.id);
+        }
+    }
+
+    /// Whether `fd` of `who`'s process still names the description `id`.
+    pub fn fd_names(&self, who: Who, fd: Fd, id: OfdId) -> bool {
+        self.proc(who)
+            .is_ok_and(|p| p.fds.get(fd.0 as usize).copied().flatten() == Some(id))
+    }
+
+    /// A descriptor of process `pid` for description `id` goes (close or
+    /// exit): the process's POSIX locks on the file go at once, the
+    /// description when its last reference does.
+    fn drop_descriptor(&mut self, pid: u32, id: OfdId) {
         use super::locks::Owner;
         let ino = self.ofd(id).ino;
         self.locks.record.remove(ino, Owner::Process(pid));
+        self.put_ofd(id);
+        self.wake_all();
+    }
+
+    /// Drops one reference to description `id`; the last one releases it
+    /// with its flock and OFD locks.
+    fn put_ofd(&mut self, id: OfdId) {
+        use super::locks::Owner;
+        let ofd = self.ofd_mut(id);
+        ofd.refs -= 1;
+        if ofd.refs > 0 {
+            return;
+        }
+        let ino = ofd.ino;
         self.locks.record.remove(ino, Owner::Ofd(id));
         self.locks.flock.remove(ino, Owner::Ofd(id));
         self.ofds[id] = None;

@@ -330,3 +330,101 @@ fn an_observer_sees_every_step_with_the_file_system_as_the_step_left_it() {
         ]
     );
 }
+
+/// A thread of `p` blocks taking `api` through descriptor `n` of "lock",
+/// held exclusively by another process; a second thread of `p` closes `n`
+/// and opens "other", which gets the number `n`. Then the holder unlocks.
+/// Returns what the blocked call returned, with the world for checks.
+/// Twin of `blocking::real_*_blocked_on_a_descriptor_another_thread_closes_*`.
+fn blocked_call_whose_descriptor_is_closed(api: LockApi) -> (std::io::Result<()>, SimFs) {
+    let fs: SimFs = SimFs::new();
+    let (holder, p) = (fs.spawn(), fs.spawn());
+    put(&holder, "lock", b"");
+    put(&holder, "other", b"");
+    let held = open(&holder, "lock", rw());
+    assert_locks(&holder, held, api, Exclusive);
+    let n = open(&p, "lock", rw());
+    let waiter = p.thread();
+    let result = thread::scope(|s| {
+        let call = s.spawn(|| waiter.lock(n, api, Exclusive, Wait::Block));
+        assert!(asleep_or_returned(&fs, &p, &call), "the call waits");
+        p.close(n).unwrap();
+        assert_eq!(open(&p, "other", rw()), n, "the number is reused");
+        // Still waiting, on the original description: not EBADF, and not
+        // a lock on the file that now has the number.
+        assert!(asleep_or_returned(&fs, &p, &call), "the call still waits");
+        let probe = fs.spawn();
+        let other = open(&probe, "other", rw());
+        assert_locks(&probe, other, api, Exclusive);
+        probe.unlock(other, api).unwrap();
+        holder.unlock(held, api).unwrap();
+        call.join().unwrap()
+    });
+    drop(waiter);
+    // Nothing references the description now: no lock is left on "lock".
+    let probe = fs.spawn();
+    let fd = open(&probe, "lock", rw());
+    assert_locks(&probe, fd, api, Exclusive);
+    (result, fs)
+}
+
+#[test]
+fn flock_blocked_on_a_descriptor_another_thread_closes_keeps_waiting_then_leaves_no_lock() {
+    let (result, _) = blocked_call_whose_descriptor_is_closed(Flock);
+    result.unwrap();
+}
+
+#[test]
+fn ofd_lock_blocked_on_a_descriptor_another_thread_closes_keeps_waiting_then_leaves_no_lock() {
+    let (result, _) = blocked_call_whose_descriptor_is_closed(Ofd);
+    result.unwrap();
+}
+
+#[test]
+fn posix_lock_blocked_on_a_descriptor_another_thread_closes_keeps_waiting_then_fails_with_ebadf() {
+    let (result, fs) = blocked_call_whose_descriptor_is_closed(Posix);
+    assert_errno(result, Errno::EBADF);
+    let trace = fs.trace();
+    let ended = trace.iter().find(|e| e.call.contains("[after waiting]"));
+    assert_eq!(
+        ended.map(|e| (e.call.as_str(), e.result.as_str())),
+        Some(("fcntl(fd3, F_SETLKW, F_WRLCK) [after waiting]", "-1 EBADF"))
+    );
+}
+
+#[test]
+fn a_waiter_whose_descriptor_was_closed_still_counts_as_blocked_for_deadlock_reports() {
+    let fs: SimFs = SimFs::new();
+    let (holder, p) = (fs.spawn(), fs.spawn());
+    put(&holder, "lock", b"");
+    put(&holder, "m", b"");
+    let held = open(&holder, "lock", ro());
+    holder.flock(held, Exclusive, Wait::Block).unwrap();
+    let n = open(&p, "lock", ro());
+    let m = open(&p, "m", ro());
+    p.flock(m, Exclusive, Wait::Block).unwrap();
+    let waiter = p.thread();
+    let holder_m = open(&holder, "m", ro());
+    let (w, h) = thread::scope(|s| {
+        let w =
+            s.spawn(|| catch_unwind(AssertUnwindSafe(|| waiter.flock(n, Exclusive, Wait::Block))));
+        assert!(fs.blocked_pids().is_empty() || fs.blocked_pids() == [p.pid()]);
+        while !fs.blocked_pids().contains(&p.pid()) {
+            thread::yield_now();
+        }
+        p.close(n).unwrap();
+        drop(p); // Only the waiting thread is left of p.
+        // The holder now waits for p's lock on m: nobody can ever proceed.
+        let h = s.spawn(|| {
+            catch_unwind(AssertUnwindSafe(|| {
+                holder.flock(holder_m, Exclusive, Wait::Block)
+            }))
+        });
+        (w.join().unwrap(), h.join().unwrap())
+    });
+    for outcome in [w, h] {
+        let panic = outcome.expect_err("a deadlock is reported in every waiter");
+        let message = panic_message(&*panic);
+        assert!(message.starts_with("lockcheck: deadlock:"), "{message}");
+    }
+}
