@@ -240,15 +240,42 @@ fn with_setup(
     })
 }
 
+/// The POSIX-only sequences, where `EDEADLK` comes: each process opens
+/// `a` as `#0` and `b` as `#1`; then POSIX locks (mostly blocking) and
+/// unlocks on them by any thread.
+fn posix_calls() -> impl Strategy<Value = Vec<Call>> {
+    let rw = OpenOptions::new().read(true).write(true).create(true);
+    let fd = (0usize..2).prop_map(FdIx);
+    let lock =
+        (fd.clone(), lock_kind(), wait()).prop_map(|(i, k, w)| Op::Lock(i, LockApi::Posix, k, w));
+    let blocking =
+        (fd.clone(), lock_kind()).prop_map(|(i, k)| Op::Lock(i, LockApi::Posix, k, Wait::Block));
+    let unlock = fd.prop_map(|i| Op::Unlock(i, LockApi::Posix));
+    let op = prop_oneof![3 => blocking, 2 => lock, 2 => unlock];
+    prop::collection::vec((actor(), op), 1..30).prop_map(move |rest| {
+        let setup = Actor::all().filter(|a| a.thread == 0).flat_map(|who| {
+            ["a", "b"].map(|p| Call {
+                who,
+                op: Op::Open(p.to_string(), rw),
+            })
+        });
+        setup
+            .chain(rest.into_iter().map(|(who, op)| Call { who, op }))
+            .collect()
+    })
+}
+
 /// A sequence: a few setup calls by any actor, then 1 to 49 calls of
 /// every kind; or, as often, a lock-heavy one: each process opens `a` and
-/// `b`, then mostly lock calls (where waiting, waking and `EDEADLK` come).
+/// `b`, then mostly lock calls (where waiting and waking come); or, half
+/// as often, POSIX locks only (where `EDEADLK` comes).
 pub fn calls() -> impl Strategy<Value = Vec<Call>> {
     let rw = OpenOptions::new().read(true).write(true).create(true);
     let open_ab =
         prop::sample::select(&["a", "b"][..]).prop_map(move |p| Op::Open(p.to_string(), rw));
     prop_oneof![
-        with_setup(setup_op(), 0..12, op()),
-        with_setup(open_ab, 2..8, lock_op()),
+        2 => with_setup(setup_op(), 0..12, op()),
+        2 => with_setup(open_ab, 2..8, lock_op()),
+        1 => posix_calls(),
     ]
 }

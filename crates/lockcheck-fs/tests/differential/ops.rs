@@ -11,6 +11,9 @@ pub const PROCESSES: usize = 2;
 /// Threads per process.
 pub const THREADS: usize = 2;
 
+/// A page: reads and writes longer than this are counted apart.
+const PAGE: usize = 4096;
+
 /// Who makes a call: a thread of a process.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Actor {
@@ -162,9 +165,13 @@ impl<F: Copy> Op<F> {
         match self {
             Op::Open(..) => "open",
             Op::Close(..) => "close",
+            Op::Read(_, n) if *n > PAGE => "read_long",
             Op::Read(..) => "read",
+            Op::Write(_, Data::Long { .. }) => "write_long",
             Op::Write(..) => "write",
+            Op::ReadAt(_, n, _) if *n > PAGE => "pread_long",
             Op::ReadAt(..) => "pread",
+            Op::WriteAt(_, Data::Long { .. }, _) => "pwrite_long",
             Op::WriteAt(..) => "pwrite",
             Op::Seek(..) => "lseek",
             Op::SetLen(..) => "ftruncate",
