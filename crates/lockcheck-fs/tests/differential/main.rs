@@ -14,7 +14,8 @@
 //! it to that thread on both sides and then waits, on each side, until
 //! every call not yet returned is known to wait for a lock: on the real
 //! side, until each is listed as a waiter (`->`) in `/proc/locks` under its
-//! pid (`-1` for OFD requests), inode and lock type, read in one snapshot;
+//! pid (`-1` for OFD requests), inode and lock type, in one snapshot (one
+//! read, or two reads that agree when the file is longer than a page);
 //! on SimFs, until each thread is asleep on a lock (`SimProc::is_blocked`)
 //! with no step taken while that was checked. Never by sleeping: a
 //! 30-second limit is only a safety net, and reaching it fails the case.
@@ -26,9 +27,11 @@
 //!
 //! **The serialization rule.** When one step wakes several waiters, the
 //! kernel and SimFs each let them run in their own order. The outcome is
-//! the same in any order unless two of them want the same lock table
-//! (flock, or POSIX and OFD) on the same inode and not both shared locks,
-//! unless they are one owner asking twice for the same kind. So a blocking
+//! the same in any order unless two of them want a lock of the same table
+//! (flock, or POSIX and OFD) on the same inode, except when both want a
+//! shared lock or both come from one owner and want the same kind. (One
+//! step releases locks on one inode only, so only requests on it wake
+//! together.) So a blocking
 //! request that would wait beside such a waiter is not made (it is
 //! skipped, as above): at most one of any set of racing requests waits at
 //! a time, and every step has one possible outcome. (With two processes a
@@ -49,7 +52,14 @@
 //! size limit (ext4 stops at 16 TiB with `EINVAL`/`EFBIG`, tmpfs at
 //! `i64::MAX`).
 //!
-//! [`DEFAULT_CASES`] cases by default; with `PROPTEST_CASES` set,
+//! **Sequences.** Two in five: a few setup calls, then calls of every kind
+//! on common and odd paths; two in five: lock-heavy, each process opening
+//! `a` and `b` and then mostly lock calls (blocking or not, all three
+//! families, conversions), unlocks, closes; one in five: POSIX locks only,
+//! where `EDEADLK` comes. The coverage table printed at the end counts each
+//! call's outcomes, including "blocked", "after waiting" and the skipped.
+//!
+//! [`DEFAULT_CASES`] cases by default (a few seconds); with `PROPTEST_CASES` set,
 //! proptest's own configuration (which reads it and the other `PROPTEST_*`
 //! variables). A failure prints the minimal sequence, the step where the
 //! backends part and what each returned; its seed goes to
