@@ -48,14 +48,22 @@ struct Want {
 impl Want {
     /// True when the two requests, both waiting, could be woken by one
     /// step and end differently depending on which runs first: the same
-    /// lock table and inode, not both shared, and not one owner asking
-    /// for one kind twice.
+    /// lock table and inode, and either two owners not both asking for a
+    /// shared lock, or one owner asking for two kinds, or one process
+    /// asking twice for a POSIX lock (if the descriptor of one has been
+    /// closed, its grant is undone with `EBADF`, and with it the process's
+    /// lock, which the other may have been granted first or after).
     fn races(&self, other: &Want) -> bool {
         let table = |w: &Want| w.api == LockApi::Flock;
+        let both_shared = self.kind == LockKind::Shared && other.kind == LockKind::Shared;
+        let posix = self.api == LockApi::Posix && other.api == LockApi::Posix;
         table(self) == table(other)
             && self.ino == other.ino
-            && !(self.kind == LockKind::Shared && other.kind == LockKind::Shared)
-            && !(self.owner == other.owner && self.kind == other.kind)
+            && if self.owner == other.owner {
+                self.kind != other.kind || posix
+            } else {
+                !both_shared
+            }
     }
 }
 
