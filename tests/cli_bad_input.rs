@@ -71,7 +71,7 @@ const MODELS: &[(&str, &[u8], &str)] = &[
     (
         "bad-expect.toml",
         b"protocol = \"lockfile/fenced\"\nworkload = \"lockers\"\nexpect = \"maybe\"\n",
-        ":3:10: expected \"safe\" or \"violation\", found \"maybe\"",
+        ":3:10: expected \"safe\", \"vacuous\" or \"violation\", found \"maybe\"",
     ),
     (
         "violation-without-property.toml",

@@ -88,6 +88,96 @@ fn the_printed_replay_command_reproduces_the_violation() {
     }
 }
 
+/// Writes `text` as the model `name`.toml in a fresh directory.
+fn model_file(name: &str, text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap().to_string();
+    (dir, path)
+}
+
+#[test]
+fn a_model_whose_every_acquire_fails_is_vacuous_not_safe_and_fails_the_gate() {
+    // The lock directory is a file: no acquire ever succeeds.
+    let vacuous = "protocol = \"flock/keep-file\"\nworkload = \"lockers\"\nprocesses = 2\n\
+                   expect = \"safe\"\n[[file]]\npath = \"locks\"\ncontents = \"\"\n\
+                   [explore]\niterations = 100\n";
+    let (_dir, path) = model_file("nothing-happens", vacuous);
+    let out = lockcheck(&["check", &path]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  nothing-happens  vacuous (processes 0, 1 got nowhere)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "interleaving(s); process 0: 0 operation(s), 0 critical section(s); \
+             process 1: 0 operation(s), 0 critical section(s)"
+        ),
+        "{stdout}"
+    );
+    let json = lockcheck(&["check", &path, "--json"]);
+    assert_eq!(json.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let m = &report["models"][0];
+    assert_eq!(m["verdict"], "vacuous", "{m}");
+    assert_eq!(m["idle"], serde_json::json!([0, 1]), "{m}");
+    assert_eq!(m["reached"]["processes"][0]["entered"], 0, "{m}");
+    assert_eq!(m["matches"], false, "{m}");
+
+    // A model may say it expects exactly that.
+    let (_dir, path) = model_file("expected", &vacuous.replace("\"safe\"", "\"vacuous\""));
+    let out = lockcheck(&["check", &path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_model_past_looms_branch_limit_is_unknown_and_exits_3() {
+    let section = "\"acquire\", \"critical\", \"release\", ".repeat(200);
+    let long = format!(
+        "protocol = \"flock/keep-file\"\nexpect = \"safe\"\n\
+         [[process]]\nops = [{section}]\ncount = 2\n[explore]\nstrategy = \"loom\"\n"
+    );
+    let (_dir, path) = model_file("long", &long);
+    let out = lockcheck(&["check", &path]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains(
+            "FAIL  long  unknown (loom's branch limit (1000 branches in one execution) reached)"
+        ),
+        "{stdout}"
+    );
+    let json = lockcheck(&["check", &path, "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let m = &report["models"][0];
+    assert_eq!(m["verdict"], "unknown", "{m}");
+    assert_eq!(
+        m["limit"], "loom's branch limit (1000 branches in one execution)",
+        "{m}"
+    );
+    assert_eq!(m["property"], serde_json::Value::Null, "{m}");
+}
+
+#[test]
+fn a_loom_model_with_six_processes_is_refused_naming_the_limit_and_exits_2() {
+    let six = "protocol = \"flock/keep-file\"\nworkload = \"lockers\"\nprocesses = 6\n\
+               expect = \"safe\"\n[explore]\nstrategy = \"loom\"\n";
+    let (_dir, path) = model_file("six", six);
+    let out = lockcheck(&["check", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "error: {path}: six: loom runs at most 5 threads, one per process and one per \
+             crash or pause fault; this scenario needs 6 (6 processes, 0 faults)"
+        )),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_model_whose_verdict_differs_from_its_expectation_exits_1() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::CheckArgs;
 use super::report::{CheckReport, ModelResult, millis};
-use super::{EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK};
+use super::{EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK, EXIT_UNKNOWN};
 use crate::model::{self, Model};
 
 /// Loads every model under `paths`; all errors, or all models.
@@ -129,19 +129,14 @@ pub fn run(args: &CheckArgs) -> u8 {
             }
             html = Some(out.display().to_string());
         }
-        let mut result = ModelResult::new(
-            m,
-            strategy.to_string(),
-            report.schedules,
-            t.elapsed(),
-            report.counterexample,
-        );
+        let mut result = ModelResult::new(m, strategy.to_string(), t.elapsed(), report);
         result.html = html;
         if !args.json {
             bar.suspend(|| {
                 println!("{}", result.line(width));
-                if let Some(text) = result.counterexample_text() {
-                    print!("{text}");
+                match result.counterexample_text() {
+                    Some(text) => print!("{text}"),
+                    None => println!("      reached: {}", result.reached_text()),
                 }
             });
         }
@@ -183,9 +178,19 @@ pub fn run(args: &CheckArgs) -> u8 {
             );
         }
     }
-    if report.mismatched == 0 {
-        EXIT_OK
-    } else {
+    exit_status(&report.models)
+}
+
+/// 0 when every verdict is the expected one; 1 when some definite verdict
+/// (safe, vacuous, a violation) is not; else 3 when some verdict is
+/// unknown (a limit of the explorer reached).
+fn exit_status(models: &[ModelResult]) -> u8 {
+    let failed = models.iter().filter(|r| !r.matches);
+    if failed.clone().any(|r| !r.unknown()) {
         EXIT_MISMATCH
+    } else if failed.count() > 0 {
+        EXIT_UNKNOWN
+    } else {
+        EXIT_OK
     }
 }

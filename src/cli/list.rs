@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::EXIT_OK;
 use super::args::{ListArgs, SpecName};
-use crate::explore::{Fault, Property};
-use crate::model::ops::{PROPERTY_FORMS, ops_for};
+use crate::explore::Fault;
+use crate::model::ops::{ops_for, property_forms};
 use crate::model::workload::WORKLOADS;
 
 /// Everything listed.
@@ -17,7 +17,7 @@ struct Listing {
     workloads: Vec<(&'static str, Vec<&'static str>, &'static str)>,
     specs: Vec<String>,
     formats: Vec<&'static str>,
-    properties: Vec<&'static str>,
+    properties: Vec<String>,
     faults: Vec<&'static str>,
     strategies: Vec<&'static str>,
 }
@@ -55,19 +55,8 @@ fn listing() -> Listing {
             .collect(),
         specs,
         formats: vec!["json", "edn", "etcd"],
-        // Every property the explorer knows, in the form model files
-        // write it (with its argument), or by name where model files do
-        // not take it yet.
-        properties: Property::NAMES
-            .iter()
-            .map(|n| {
-                PROPERTY_FORMS
-                    .iter()
-                    .copied()
-                    .find(|f| f.split(' ').next() == Some(*n))
-                    .unwrap_or(n)
-            })
-            .collect(),
+        // Every property, in the form model files write it.
+        properties: property_forms(),
         faults: Fault::NAMES.to_vec(),
         strategies: vec!["random-then-pct", "random", "pct", "dfs", "loom"],
     }

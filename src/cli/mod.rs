@@ -4,7 +4,9 @@
 //! Exit status: 0 when everything is as expected, 1 when a verdict differs
 //! from its model's expectation (or a history is not linearizable), 2 on
 //! bad input (a model file, a history, an argument or an environment knob
-//! that does not parse), 3 when a history's check ran out of budget.
+//! that does not parse; a scenario the strategy cannot run), 3 when a
+//! check ran out of budget before a verdict (a history's check; a model
+//! whose verdict is unknown, when no other verdict differs).
 
 mod args;
 mod check;
@@ -22,7 +24,7 @@ pub use args::{Cli, Command};
 
 /// Everything matched its expectation.
 pub const EXIT_OK: u8 = 0;
-/// A verdict differs from the expected one.
+/// A verdict differs from the expected one (an unknown verdict aside).
 pub const EXIT_MISMATCH: u8 = 1;
 /// Bad input.
 pub const EXIT_BAD_INPUT: u8 = 2;

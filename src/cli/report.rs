@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use lockcheck_explore::Counterexample;
+use lockcheck_explore::{Report, Verdict};
 use serde::Serialize;
 
 use crate::model::{Expect, Model};
@@ -18,24 +18,51 @@ pub struct ModelResult {
     pub protocol: String,
     /// The strategy explored, with the environment's knobs applied.
     pub strategy: String,
-    /// `"safe"` or `"violation"`.
+    /// `"safe"`, `"vacuous"` or `"violation"`.
     pub expected: &'static str,
     /// The property expected to fail.
     pub expected_property: Option<&'static str>,
-    /// `"safe"` or `"violation"`.
+    /// `"safe"`, `"vacuous"`, `"unknown"` or `"violation"`.
     pub verdict: &'static str,
     /// The property that failed.
     pub property: Option<&'static str>,
+    /// For `"unknown"`: the limit of the explorer that was reached.
+    pub limit: Option<String>,
+    /// For `"vacuous"`: the processes that got nowhere, by number.
+    pub idle: Vec<usize>,
     /// Whether the verdict is the expected one.
     pub matches: bool,
     /// Schedules explored.
     pub schedules: usize,
+    /// What the exploration reached.
+    pub reached: ReachedJson,
     /// Milliseconds, exploring and shrinking.
     pub elapsed_ms: f64,
     /// The counterexample, for a violation.
     pub counterexample: Option<CounterexampleJson>,
     /// The HTML timeline written for its history (`check --html`).
     pub html: Option<String>,
+    /// The verdict, as text (`verdict_text`).
+    #[serde(skip)]
+    verdict_text: String,
+}
+
+/// What an exploration reached, as JSON.
+#[derive(Debug, Serialize)]
+pub struct ReachedJson {
+    /// Distinct interleavings seen.
+    pub interleavings: usize,
+    /// Per process, by number.
+    pub processes: Vec<ProcessReachJson>,
+}
+
+/// What one process reached, summed over the executions.
+#[derive(Debug, Serialize)]
+pub struct ProcessReachJson {
+    /// Operations that completed with a result.
+    pub completed: u64,
+    /// Critical sections entered.
+    pub entered: u64,
 }
 
 /// A counterexample, as JSON.
@@ -93,19 +120,13 @@ fn shell_word(s: &str) -> String {
 
 impl ModelResult {
     /// The result of exploring `model`.
-    pub fn new(
-        model: &Model,
-        strategy: String,
-        schedules: usize,
-        elapsed: Duration,
-        counterexample: Option<Counterexample>,
-    ) -> ModelResult {
-        let property = counterexample.as_ref().map(|c| c.violation.property.name());
-        let matches = match model.expect {
-            Expect::Safe => property.is_none(),
-            Expect::Violation(p) => property == Some(p),
+    pub fn new(model: &Model, strategy: String, elapsed: Duration, report: Report) -> ModelResult {
+        let verdict = report.verdict();
+        let property = match verdict {
+            Verdict::Violation(p) => Some(p),
+            _ => None,
         };
-        let counterexample = counterexample.map(|c| CounterexampleJson {
+        let counterexample = report.counterexample.map(|c| CounterexampleJson {
             violation: c.violation.to_string(),
             step: c.violation.step,
             replay: replay_command(&model.file, c.schedule.as_deref()),
@@ -124,52 +145,88 @@ impl ModelResult {
                 .to_string(),
             strategy,
             expected: match model.expect {
-                Expect::Safe => "safe",
                 Expect::Violation(_) => "violation",
+                Expect::Vacuous => "vacuous",
+                _ => "safe",
             },
             expected_property: match model.expect {
-                Expect::Safe => None,
                 Expect::Violation(p) => Some(p),
+                _ => None,
             },
-            verdict: if property.is_some() {
-                "violation"
-            } else {
-                "safe"
-            },
+            verdict: verdict.kind(),
             property,
-            matches,
-            schedules,
+            limit: match &verdict {
+                Verdict::Unknown(limit) => Some(limit.to_string()),
+                _ => None,
+            },
+            idle: match &verdict {
+                Verdict::Vacuous { idle } => idle.clone(),
+                _ => Vec::new(),
+            },
+            matches: model.expect.matches(&verdict),
+            schedules: report.schedules,
+            reached: ReachedJson {
+                interleavings: report.reached.interleavings,
+                processes: report
+                    .reached
+                    .processes
+                    .iter()
+                    .map(|p| ProcessReachJson {
+                        completed: p.completed,
+                        entered: p.entered,
+                    })
+                    .collect(),
+            },
             elapsed_ms: elapsed.as_secs_f64() * 1e3,
             counterexample,
             html: None,
+            verdict_text: verdict.to_string(),
         }
     }
 
-    /// The verdict, as `safe` or `violation (PROPERTY)`.
+    /// The verdict, as `safe`, `vacuous (process 1 got nowhere)`,
+    /// `unknown (LIMIT reached)` or `violation (PROPERTY)`.
     pub fn verdict_text(&self) -> String {
-        match self.property {
-            Some(p) => format!("violation ({p})"),
-            None => "safe".to_string(),
+        self.verdict_text.clone()
+    }
+
+    /// Whether the verdict is unknown (a limit of the explorer reached).
+    pub fn unknown(&self) -> bool {
+        self.verdict == "unknown"
+    }
+
+    /// What was reached, one line: interleavings, and per process the
+    /// operations completed and critical sections entered.
+    pub fn reached_text(&self) -> String {
+        let mut out = format!("{} interleaving(s)", self.reached.interleavings);
+        for (i, p) in self.reached.processes.iter().enumerate() {
+            out.push_str(&format!(
+                "; process {i}: {} operation(s), {} critical section(s)",
+                p.completed, p.entered
+            ));
         }
+        out
     }
 
     /// The expectation, as the verdict is written.
     pub fn expected_text(&self) -> String {
         match self.expected_property {
             Some(p) => format!("violation ({p})"),
-            None => "safe".to_string(),
+            None => self.expected.to_string(),
         }
     }
 
-    /// One line: status, name, verdict, expectation, schedules, time.
+    /// One line: status, name, verdict, expectation, schedules,
+    /// interleavings, time.
     pub fn line(&self, width: usize) -> String {
         format!(
-            "{}  {:<width$}  {:<38}  expected {:<38}  {:>7} schedules  {}",
+            "{}  {:<width$}  {:<38}  expected {:<38}  {:>7} schedules  {:>6} interleavings  {}",
             if self.matches { "ok  " } else { "FAIL" },
             self.name,
             self.verdict_text(),
             self.expected_text(),
             self.schedules,
+            self.reached.interleavings,
             millis(self.elapsed_ms),
         )
     }

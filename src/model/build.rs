@@ -293,7 +293,10 @@ const ALWAYS: [&str; 3] = ["deadlock-free", "assertion", "no-panic"];
 fn expectation(p: &Place, raw: &RawModel, scenario: &Scenario) -> Result<Expect, ModelError> {
     match (raw.expect.get_ref().as_str(), &raw.violates) {
         ("safe", None) => Ok(Expect::Safe),
-        ("safe", Some(v)) => Err(p.err(v, "`violates` goes with expect = \"violation\"")),
+        ("vacuous", None) => Ok(Expect::Vacuous),
+        ("safe" | "vacuous", Some(v)) => {
+            Err(p.err(v, "`violates` goes with expect = \"violation\""))
+        }
         ("violation", None) => Err(p.err(
             &raw.expect,
             "expect = \"violation\" needs `violates = \"PROPERTY\"`, the property expected to fail",
@@ -325,7 +328,7 @@ fn expectation(p: &Place, raw: &RawModel, scenario: &Scenario) -> Result<Expect,
         }
         (other, _) => Err(p.err(
             &raw.expect,
-            format!("expected \"safe\" or \"violation\", found {other:?}"),
+            format!("expected \"safe\", \"vacuous\" or \"violation\", found {other:?}"),
         )),
     }
 }

@@ -31,7 +31,7 @@ pub mod workload;
 use std::fmt;
 use std::path::Path;
 
-use lockcheck_explore::{Scenario, Strategy};
+use lockcheck_explore::{Scenario, Strategy, Verdict};
 
 pub use build::variant_names;
 pub use error::{ModelError, line_column};
@@ -41,19 +41,41 @@ pub const MAX_PROCESSES: usize = 16;
 /// Most operations one process may run.
 pub const MAX_OPS: usize = 1_000;
 
-/// The verdict a model expects.
+/// The verdict a model expects (`expect = "..."`). A verdict of
+/// `unknown` (a limit of the explorer reached) is never expected: it
+/// always fails the gate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Expect {
-    /// No property fails within the budget.
+    /// No property fails within the budget, and every process gets
+    /// somewhere (completes an operation, or enters its critical section
+    /// if it takes a lock) in some execution.
     Safe,
+    /// No property fails, and some process gets nowhere in any execution
+    /// (e.g. every acquire fails): a model that demonstrates a protocol
+    /// that cannot make progress.
+    Vacuous,
     /// The property of this name fails.
     Violation(&'static str),
+}
+
+impl Expect {
+    /// Whether the exploration's `verdict` is this expectation.
+    pub fn matches(&self, verdict: &Verdict) -> bool {
+        match (self, verdict) {
+            (Expect::Safe, Verdict::Safe) => true,
+            (Expect::Vacuous, Verdict::Vacuous { .. }) => true,
+            (Expect::Violation(p), Verdict::Violation(q)) => p == q,
+            _ => false,
+        }
+    }
 }
 
 impl fmt::Display for Expect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expect::Safe => f.write_str("safe"),
+            Expect::Vacuous => f.write_str("vacuous"),
             Expect::Violation(p) => write!(f, "violation ({p})"),
         }
     }

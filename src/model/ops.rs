@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use lockcheck_explore::{Op, Property, Protocol, REGISTRY, TASKBOARD};
+use lockcheck_explore::{Op, Property, PropertyArg, Protocol, REGISTRY, TASKBOARD};
 
 /// Which protocol families an operation applies to.
 const OPS: &[(&str, &str, &[&str])] = &[
@@ -16,6 +16,8 @@ const OPS: &[(&str, &str, &[&str])] = &[
     ("claim", " TASK", &["claim"]),
     ("add-agent", " ID", &["registry"]),
     ("update-status", " ID STATUS", &["registry"]),
+    ("read", "", &["registry"]),
+    ("read-locked", "", &["registry"]),
     ("assign", " TASK AGENT", &["taskboard"]),
     ("set-status", " TASK STATUS", &["taskboard"]),
 ];
@@ -86,6 +88,8 @@ pub fn parse_op(text: &str, protocol: &Protocol) -> Result<Op, String> {
         "sleep" => Op::Sleep(parse_duration(args[0])?),
         "claim" => Op::Claim(s(0)),
         "add-agent" => Op::AddAgent(s(0)),
+        "read" => Op::Read,
+        "read-locked" => Op::ReadLocked,
         "update-status" => Op::UpdateStatus {
             id: s(0),
             status: s(1),
@@ -101,23 +105,14 @@ pub fn parse_op(text: &str, protocol: &Protocol) -> Result<Op, String> {
     })
 }
 
-/// The properties as model files write them, with their arguments.
-pub const PROPERTY_FORMS: &[&str] = &[
-    "mutual-exclusion",
-    "json-parses [PATH]",
-    "lock-file-present [PATH]",
-    "no-temp-files",
-    "no-lost-updates",
-    "registry-invariants [PATH]",
-    "taskboard-intact [PATH]",
-    "claimed-once",
-    "deadlock-free",
-    "bounded-liveness STEPS",
-    "durable-after-power-loss [PATH]",
-    "linearizable",
-    "assertion",
-    "no-panic",
-];
+/// The properties as model files write them, with their arguments
+/// (from [`Property::FORMS`]).
+pub fn property_forms() -> Vec<String> {
+    Property::FORMS
+        .iter()
+        .map(|(name, arg)| format!("{name}{}", arg.usage()))
+        .collect()
+}
 
 /// The file a protocol's JSON properties watch by default.
 pub fn default_json_path(protocol: &Protocol) -> Option<String> {
@@ -131,67 +126,54 @@ pub fn default_json_path(protocol: &Protocol) -> Option<String> {
 /// Parses a property, filling in the protocol's default paths.
 pub fn parse_property(text: &str, protocol: &Protocol) -> Result<Property, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let expected = || format!("expected one of: {}", PROPERTY_FORMS.join(", "));
+    let expected = || format!("expected one of: {}", property_forms().join(", "));
     let Some((&head, args)) = words.split_first() else {
         return Err(format!("expected a property, {}", expected()));
     };
-    let path = |default: Option<String>| -> Result<String, String> {
-        match (args, default) {
-            ([p], _) => Ok(p.to_string()),
-            ([], Some(d)) => Ok(d),
-            ([], None) => Err(format!(
-                "{head:?} needs a path for {}: expected \"{head} PATH\"",
-                protocol.name()
-            )),
-            _ => Err(format!("expected \"{head} [PATH]\", found {text:?}")),
-        }
+    let Some((name, arg)) = Property::FORMS.iter().find(|(name, _)| *name == head) else {
+        return Err(format!("unknown property {head:?}: {}", expected()));
     };
-    let no_args = |p: Property| {
-        if args.is_empty() {
-            Ok(p)
-        } else {
-            Err(format!("{head:?} takes no argument, found {text:?}"))
+    let (path, steps) = match (arg, args) {
+        (PropertyArg::None, []) => (None, None),
+        (PropertyArg::None, _) => {
+            return Err(format!("{head:?} takes no argument, found {text:?}"));
         }
+        (PropertyArg::Path, [p]) => (Some(p.to_string()), None),
+        (PropertyArg::Path, []) => {
+            let default = match *name {
+                "lock-file-present" => protocol.lock_path(),
+                "registry-invariants" => Some(REGISTRY.to_string()),
+                "taskboard-intact" => Some(TASKBOARD.to_string()),
+                _ => default_json_path(protocol),
+            };
+            match default {
+                Some(d) => (Some(d), None),
+                None => {
+                    return Err(format!(
+                        "{head:?} needs a path for {}: expected \"{head} PATH\"",
+                        protocol.name()
+                    ));
+                }
+            }
+        }
+        (PropertyArg::Path, _) => {
+            return Err(format!("expected \"{head} [PATH]\", found {text:?}"));
+        }
+        (PropertyArg::Steps, [n]) => {
+            let steps = n.replace('_', "").parse::<u64>().ok().filter(|n| *n > 0);
+            match steps {
+                Some(steps) => (None, Some(steps)),
+                None => {
+                    return Err(format!("expected a positive number of steps, found {n:?}"));
+                }
+            }
+        }
+        (PropertyArg::Steps, _) => {
+            return Err(format!("expected \"{head} STEPS\", found {text:?}"));
+        }
+        (other, _) => return Err(format!("{head:?}: unsupported argument {other:?}")),
     };
-    match head {
-        "mutual-exclusion" => no_args(Property::MutualExclusion),
-        "no-temp-files" => no_args(Property::NoTempFiles),
-        "no-lost-updates" => no_args(Property::NoLostUpdates),
-        "claimed-once" => no_args(Property::ClaimedOnce),
-        "deadlock-free" => no_args(Property::DeadlockFree),
-        "assertion" => no_args(Property::Assertion),
-        "no-panic" => no_args(Property::NoPanic),
-        "linearizable" => no_args(Property::Linearizable),
-        "json-parses" => Ok(Property::JsonParses {
-            path: path(default_json_path(protocol))?,
-            allow_empty: false,
-        }),
-        "lock-file-present" => Ok(Property::LockFilePresent {
-            path: path(protocol.lock_path())?,
-        }),
-        "registry-invariants" => Ok(Property::RegistryInvariants {
-            path: path(Some(REGISTRY.to_string()))?,
-        }),
-        "taskboard-intact" => Ok(Property::TaskBoardIntact {
-            path: path(Some(TASKBOARD.to_string()))?,
-        }),
-        "durable-after-power-loss" => Ok(Property::DurableAfterPowerLoss {
-            path: path(default_json_path(protocol))?,
-        }),
-        "bounded-liveness" => match args {
-            [n] => n
-                .replace('_', "")
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .map(|steps| Property::BoundedLiveness { steps })
-                .ok_or_else(|| format!("expected a positive number of steps, found {n:?}")),
-            _ => Err(format!(
-                "expected \"bounded-liveness STEPS\", found {text:?}"
-            )),
-        },
-        _ => Err(format!("unknown property {head:?}: {}", expected())),
-    }
+    Property::from_parts(name, path, steps).ok_or_else(|| format!("unknown property {head:?}"))
 }
 
 #[cfg(test)]

@@ -15,9 +15,10 @@ pub const PREEMPTIONS_VAR: &str = "LOCKCHECK_PREEMPTIONS";
 /// counterexample prints it) instead of exploring.
 pub const REPLAY_VAR: &str = "LOCKCHECK_REPLAY";
 
-/// The schedule [`REPLAY_VAR`] asks to replay, checked to parse.
-pub fn replay_from_env() -> Result<Option<String>, KnobError> {
-    let Ok(value) = env::var(REPLAY_VAR) else {
+/// The schedule [`REPLAY_VAR`] asks to replay, checked to parse; the
+/// variables are read through `get`.
+pub fn replay_from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Option<String>, KnobError> {
+    let Some(value) = get(REPLAY_VAR) else {
         return Ok(None);
     };
     match crate::schedule::decode(&value) {

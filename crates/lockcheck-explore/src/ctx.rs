@@ -69,6 +69,55 @@ impl<R: Runtime> Ctx<R> {
         g.waiting.insert(self.index, step);
     }
 
+    /// The process completed an operation: counted in the report's
+    /// [`crate::Reached`], so that a "safe" verdict in which this process
+    /// never got anywhere is reported as vacuous instead
+    /// ([`crate::Verdict::Vacuous`]). Protocol operations report their
+    /// own; a user's process calls it after each piece of work it cares
+    /// about (one with a critical section may rely on [`Ctx::enter`]).
+    pub fn completed(&self) {
+        self.ghost.lock().completed(self.index);
+    }
+
+    /// Reads the whole file at `path` (one `read_file`) and reports the
+    /// bytes read to `json-read-parses`: what this reader saw must parse.
+    pub fn read_file(&self, path: &str) -> std::io::Result<Vec<u8>> {
+        let bytes = lockcheck_fs::Fs::read_file(&self.proc, path)?;
+        self.saw(path, &bytes);
+        Ok(bytes)
+    }
+
+    /// The process read the whole file at `path` and got `bytes`:
+    /// `json-read-parses` of that path fails if they do not parse.
+    pub(crate) fn saw(&self, path: &str, bytes: &[u8]) {
+        let mut g = self.ghost.lock();
+        if g.crashed.contains(&self.index) {
+            return;
+        }
+        let watched = g
+            .watched
+            .iter()
+            .any(|p| matches!(p, Property::JsonReadParses { path: w } if w == path));
+        if !watched {
+            return;
+        }
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(bytes) {
+            let detail = format!(
+                "process {} read {path} and got what does not parse ({e}): {}",
+                self.index,
+                lockcheck_fs::show_bytes(bytes)
+            );
+            let step = g.step;
+            g.record(Violation {
+                property: Property::JsonReadParses {
+                    path: path.to_string(),
+                },
+                step,
+                detail,
+            });
+        }
+    }
+
     /// A check of the process's own failed: the `assertion` property.
     pub fn fail(&self, detail: impl Into<String>) {
         let detail = format!("process {}: {}", self.index, detail.into());
@@ -179,9 +228,11 @@ impl<R: Runtime> Ctx<R> {
         }
     }
 
-    /// Records that the pending operation returned `ret`.
+    /// Records that the pending operation returned `ret`: it completed.
     pub(crate) fn returned(&self, ret: Return) {
-        if let Some(ops) = &mut self.ghost.lock().ops {
+        let mut g = self.ghost.lock();
+        g.completed(self.index);
+        if let Some(ops) = &mut g.ops {
             ops.ok(self.index, ret);
         }
     }

@@ -29,8 +29,14 @@ impl Scenario {
     /// identical; returns the trace.
     pub fn check_deterministic(&self, schedule: &str) -> Result<Vec<TraceEvent>, ExploreError> {
         let choices = decode(schedule)?;
-        let a = replay(self, choices.clone(), true).execution.trace;
-        let b = replay(self, choices, true).execution.trace;
+        let a = replay(self, choices.clone(), true)
+            .map_err(ExploreError::Limit)?
+            .execution
+            .trace;
+        let b = replay(self, choices, true)
+            .map_err(ExploreError::Limit)?
+            .execution
+            .trace;
         let shown = |t: Option<&TraceEvent>| t.map_or("end".to_string(), |e| e.to_string());
         match (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
             None => Ok(a),

@@ -7,21 +7,25 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lockcheck_fs::sync::{LoomRuntime, ShuttleRuntime};
+use lockcheck_fs::sync::ShuttleRuntime;
 use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
-use shuttle::{Config, Runner};
+use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use crate::ctx::Ctx;
+use crate::loom_search::{loom_can_run, loom_search};
 use crate::quiet::quietly;
+use crate::reach::Tally;
 use crate::report::{Counterexample, Report};
 use crate::run::{Execution, execute};
 use crate::scenario::{Program, Scenario};
 use crate::schedule::{Choice, Guided, Log, Recording, Schedule, decode};
 use crate::shrink::shrink;
 use crate::strategy::Strategy;
+use crate::verdict::{Limit, SHUTTLE_MAX_STEPS};
 
 /// Why a scenario could not be explored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ExploreError {
     /// A schedule string that does not parse.
     #[error(transparent)]
@@ -38,6 +42,26 @@ pub enum ExploreError {
     /// A scenario without processes.
     #[error("the scenario has no processes")]
     NoProcesses,
+    /// More threads than loom can run (it aborts the program past them).
+    #[error(
+        "{scenario}: loom runs at most {max} threads, one per process and one per crash or \
+         pause fault; this scenario needs {} ({processes} processes, {faults} faults): \
+         use a shuttle strategy or fewer processes",
+        processes + faults
+    )]
+    LoomThreads {
+        /// The scenario's name.
+        scenario: String,
+        /// Its processes.
+        processes: usize,
+        /// Its crash and pause faults.
+        faults: usize,
+        /// Loom's limit.
+        max: usize,
+    },
+    /// A limit of the explorer cut the one schedule asked for short.
+    #[error("the schedule stopped at {0}: no verdict")]
+    Limit(Limit),
 }
 
 /// A violation found while exploring: the execution and its schedule.
@@ -54,28 +78,42 @@ fn run_custom(program: &Program, ctx: &Ctx<ShuttleRuntime>) -> bool {
     true
 }
 
-fn no_custom(_: &Program, _: &Ctx<LoomRuntime>) -> bool {
-    false
-}
-
 /// Runs one schedule that follows `choices`, recording what it did
-/// (and, with `trace`, every call).
-pub(crate) fn replay(scenario: &Scenario, choices: Vec<Choice>, trace: bool) -> Found {
+/// (and, with `trace`, every call); the limit that cut it short, if one
+/// did before a violation.
+pub(crate) fn replay(
+    scenario: &Scenario,
+    choices: Vec<Choice>,
+    trace: bool,
+) -> Result<Found, Limit> {
     let log: Log = Arc::default();
     let out: Arc<Mutex<Option<Execution>>> = Arc::default();
     let (s, o) = (Arc::new(scenario.clone()), out.clone());
     let scheduler = Recording::new(Guided::new(choices), log.clone(), Arc::default());
-    quietly(|| {
-        Runner::new(scheduler, Config::new()).run(move || {
-            *o.lock().unwrap() = Some(execute::<ShuttleRuntime>(&s, run_custom, trace));
-        })
+    let run = quietly(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            Runner::new(scheduler, shuttle_config()).run(move || {
+                *o.lock().unwrap() = Some(execute::<ShuttleRuntime>(&s, run_custom, trace));
+            })
+        }))
     });
+    if let Err(panic) = run {
+        match Limit::from_panic(&panic_message(&*panic)) {
+            Some(limit) => return Err(limit),
+            None => std::panic::resume_unwind(panic),
+        }
+    }
     let execution = out.lock().unwrap().take().expect("the schedule ran once");
+    if let Some(limit) = &execution.limit
+        && execution.violation.is_none()
+    {
+        return Err(limit.clone());
+    }
     let schedule = log.lock().unwrap().clone();
-    Found {
+    Ok(Found {
         execution,
         schedule,
-    }
+    })
 }
 
 /// Told how many schedules have run, after each one (for a progress bar).
@@ -86,7 +124,7 @@ pub(crate) struct Ticker {
 }
 
 impl Ticker {
-    fn tick(&self, n: usize) {
+    pub(crate) fn tick(&self, n: usize) {
         if let Some(hook) = &self.hook {
             hook(self.base + n);
         }
@@ -101,29 +139,102 @@ impl Ticker {
     }
 }
 
-/// Explores with one shuttle scheduler until a violation or the end of
-/// its budget; returns the schedules run and what was found.
+/// Shuttle's configuration for every execution: the step limit set
+/// explicitly, and nothing printed on failure (lockcheck reports it).
+pub(crate) fn shuttle_config() -> Config {
+    let mut config = Config::new();
+    config.max_steps = MaxSteps::FailAfter(SHUTTLE_MAX_STEPS);
+    config.failure_persistence = FailurePersistence::None;
+    config
+}
+
+/// A scheduler that is leaked, not dropped, when the search unwinds (a
+/// limit of shuttle's): shuttle's random scheduler prints a "failing
+/// seed" notice when dropped mid-search, which would point users at the
+/// wrong replay mechanism.
+struct Quiet<S>(std::mem::ManuallyDrop<S>);
+
+impl<S> Drop for Quiet<S> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            // SAFETY: dropped once, here, and never used again.
+            unsafe { std::mem::ManuallyDrop::drop(&mut self.0) };
+        }
+    }
+}
+
+impl<S: Scheduler> Scheduler for Quiet<S> {
+    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+        self.0.new_execution()
+    }
+    fn next_task(
+        &mut self,
+        runnable: &[&shuttle::scheduler::Task],
+        current: Option<shuttle::scheduler::TaskId>,
+        is_yielding: bool,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        self.0.next_task(runnable, current, is_yielding)
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+}
+
+/// Explores with one shuttle scheduler (named `name` in reports) until a
+/// violation, a limit, or the end of its budget; returns the schedules
+/// run and what was found, and adds what the executions reached, and a
+/// limit met, to `tally`.
 pub(crate) fn shuttle_search(
     scenario: &Scenario,
+    name: &str,
     scheduler: impl Scheduler + 'static,
     ticker: &Ticker,
+    tally: &Arc<Mutex<Tally>>,
 ) -> (usize, Option<Found>) {
     let log: Log = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let found: Arc<Mutex<Option<Execution>>> = Arc::default();
     let count = Arc::new(AtomicUsize::new(0));
     let s = Arc::new(scenario.clone());
-    let (stop2, found2, count2) = (stop.clone(), found.clone(), count.clone());
+    let (stop2, found2, count2, tally2) =
+        (stop.clone(), found.clone(), count.clone(), tally.clone());
     let ticker = ticker.clone();
     let body = move || {
         let n = count2.fetch_add(1, Ordering::Relaxed) + 1;
         let execution = execute::<ShuttleRuntime>(&s, run_custom, false);
         ticker.tick(n);
+        if tally2.lock().unwrap().add(&execution) {
+            stop2.store(true, Ordering::SeqCst);
+        }
         if execution.violation.is_some() && !stop2.swap(true, Ordering::SeqCst) {
             *found2.lock().unwrap() = Some(execution);
         }
     };
-    quietly(|| Runner::new(Recording::new(scheduler, log.clone(), stop), Config::new()).run(body));
+    let scheduler = Recording::new(
+        Quiet(std::mem::ManuallyDrop::new(scheduler)),
+        log.clone(),
+        stop,
+    );
+    let run = quietly(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            Runner::new(scheduler, shuttle_config()).run(body)
+        }))
+    });
+    if let Err(panic) = run {
+        let message = panic_message(&*panic);
+        let limit = Limit::from_panic(&message).or_else(|| {
+            message
+                .contains("did not exercise any concurrency")
+                .then(|| Limit::SchedulerRefused {
+                    scheduler: name.to_string(),
+                    reason: "test closure did not exercise any concurrency".into(),
+                })
+        });
+        match limit {
+            Some(limit) => tally.lock().unwrap().stopped(limit),
+            None => std::panic::resume_unwind(panic),
+        }
+    }
     let found = found.lock().unwrap().take().map(|execution| Found {
         execution,
         schedule: log.lock().unwrap().clone(),
@@ -131,67 +242,36 @@ pub(crate) fn shuttle_search(
     (count.load(Ordering::Relaxed), found)
 }
 
-/// Explores every loom schedule up to the preemption bound; stops at the
-/// first violation by unwinding out of loom with a [`Stop`] (through
-/// `resume_unwind`, which skips the panic hook: nothing is printed).
-fn loom_search(
-    scenario: &Scenario,
-    preemptions: usize,
-    ticker: &Ticker,
-) -> (usize, Option<Execution>) {
-    loom_run(scenario, preemptions, false, ticker)
+/// The text of a panic's payload.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic with no message".into())
 }
-
-/// As [`loom_search`], with every call traced.
-fn loom_search_traced(scenario: &Scenario, preemptions: usize) -> (usize, Option<Execution>) {
-    loom_run(scenario, preemptions, true, &Ticker::default())
-}
-
-fn loom_run(
-    scenario: &Scenario,
-    preemptions: usize,
-    trace: bool,
-    ticker: &Ticker,
-) -> (usize, Option<Execution>) {
-    let found: Arc<Mutex<Option<Execution>>> = Arc::default();
-    let count = Arc::new(AtomicUsize::new(0));
-    let s = Arc::new(scenario.clone());
-    let (found2, count2) = (found.clone(), count.clone());
-    let ticker = ticker.clone();
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(preemptions);
-    let outcome = quietly(|| {
-        catch_unwind(AssertUnwindSafe(|| {
-            builder.check(move || {
-                let n = count2.fetch_add(1, Ordering::Relaxed) + 1;
-                let execution = execute::<LoomRuntime>(&s, no_custom, trace);
-                ticker.tick(n);
-                if execution.violation.is_some() {
-                    *found2.lock().unwrap() = Some(execution);
-                    std::panic::resume_unwind(Box::new(Stop));
-                }
-            })
-        }))
-    });
-    let found = found.lock().unwrap().take();
-    if let Err(panic) = outcome
-        && found.is_none()
-    {
-        std::panic::resume_unwind(panic);
-    }
-    (count.load(Ordering::Relaxed), found)
-}
-
-/// The unwinding payload that stops loom at the first violation.
-struct Stop;
 
 impl Scenario {
-    /// Explores this scenario with `strategy` (environment knobs applied:
-    /// see [`Strategy::with_env`]), shrinks the first violation found, and
-    /// reports.
+    /// Explores this scenario with `strategy`, the environment's knobs
+    /// applied (see [`Strategy::with_env`]), shrinks the first violation
+    /// found, and reports. When the knobs shrink the strategy's budget or
+    /// replace it by a replay, the report says so
+    /// ([`Report::shortfall`]) and [`Report::assert_safe`] refuses it.
     pub fn explore(&self, strategy: Strategy) -> Result<Report, ExploreError> {
-        let strategy = strategy.with_env()?;
-        self.explore_exactly(strategy)
+        self.explore_with_vars(strategy, |var| std::env::var(var).ok())
+    }
+
+    /// As [`Scenario::explore`], reading the knobs' variables through
+    /// `get` instead of the environment (for tests of the knobs).
+    pub fn explore_with_vars(
+        &self,
+        strategy: Strategy,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Report, ExploreError> {
+        let explored = strategy.clone().with_vars(get)?;
+        let mut report = self.explore_exactly(explored.clone())?;
+        report.shortfall = explored.shortfall(&strategy);
+        Ok(report)
     }
 
     /// As [`Scenario::explore`], ignoring the environment.
@@ -219,22 +299,23 @@ impl Scenario {
             return Err(ExploreError::NoProcesses);
         }
         let start = Instant::now();
+        let tally = Arc::new(Mutex::new(Tally::new(self)));
         let (schedules, found) = match &strategy {
             Strategy::Random { seed, iterations } => {
                 let random = RandomScheduler::new_from_seed(*seed, *iterations);
-                shuttle_search(self, random, ticker)
+                shuttle_search(self, "random", random, ticker, &tally)
             }
             Strategy::Pct {
                 seed,
                 depth,
                 iterations,
-            } => shuttle_search(
-                self,
-                PctScheduler::new_from_seed(*seed, *depth, *iterations),
-                ticker,
-            ),
+            } => {
+                let pct = PctScheduler::new_from_seed(*seed, *depth, *iterations);
+                shuttle_search(self, "pct", pct, ticker, &tally)
+            }
             Strategy::Dfs { max_iterations } => {
-                shuttle_search(self, DfsScheduler::new(*max_iterations, false), ticker)
+                let dfs = DfsScheduler::new(*max_iterations, false);
+                shuttle_search(self, "dfs", dfs, ticker, &tally)
             }
             Strategy::RandomThenPct {
                 seed,
@@ -242,38 +323,48 @@ impl Scenario {
                 depth,
             } => {
                 let random = RandomScheduler::new_from_seed(*seed, *iterations);
-                let (n, found) = shuttle_search(self, random, ticker);
-                if found.is_some() {
+                let (n, found) = shuttle_search(self, "random", random, ticker, &tally);
+                if found.is_some() || tally.lock().unwrap().limit().is_some() {
                     (n, found)
                 } else {
                     let pct = PctScheduler::new_from_seed(*seed, *depth, *iterations);
-                    let (m, found) = shuttle_search(self, pct, &ticker.after(n));
+                    let (m, found) = shuttle_search(self, "pct", pct, &ticker.after(n), &tally);
                     (n + m, found)
                 }
             }
-            Strategy::Replay(text) => {
-                let found = replay(self, decode(text)?, false);
-                let violated = found.execution.violation.is_some();
-                (1, violated.then_some(found))
-            }
-            Strategy::Loom { preemptions } => {
-                if let Some(i) = self
-                    .processes
-                    .iter()
-                    .position(|p| matches!(p, Program::Custom(_)))
-                {
-                    return Err(ExploreError::LoomNeedsOps(i));
+            Strategy::Replay(text) => match replay(self, decode(text)?, false) {
+                Ok(found) => {
+                    tally.lock().unwrap().add(&found.execution);
+                    let violated = found.execution.violation.is_some();
+                    (1, violated.then_some(found))
                 }
-                let (n, found) = loom_search(self, *preemptions, ticker);
+                Err(limit) => {
+                    tally.lock().unwrap().stopped(limit);
+                    (1, None)
+                }
+            },
+            Strategy::Loom { preemptions } => {
+                loom_can_run(self)?;
+                let (n, found) = loom_search(self, *preemptions, false, ticker, &tally);
                 let elapsed = start.elapsed();
                 // Loom explores in a fixed order: the same bound finds the
                 // same execution first, this time traced.
                 let counterexample = found.map(|_| {
-                    let (_, traced) = loom_search_traced(self, *preemptions);
+                    let again = Arc::new(Mutex::new(Tally::new(self)));
+                    let (_, traced) =
+                        loom_search(self, *preemptions, true, &Ticker::default(), &again);
                     let execution = traced.expect("loom finds the same violation again");
                     Counterexample::new(self, execution, None, Duration::ZERO)
                 });
-                return Ok(Report::new(self, &strategy, n, elapsed, counterexample));
+                let tally = tally.lock().unwrap();
+                return Ok(Report::new(
+                    self,
+                    &strategy,
+                    n,
+                    elapsed,
+                    counterexample,
+                    &tally,
+                ));
             }
         };
         let elapsed = start.elapsed();
@@ -284,7 +375,8 @@ impl Scenario {
             } else {
                 shrink(self, found)
             };
-            let shown = replay(self, small.schedule.choices(), true);
+            let shown = replay(self, small.schedule.choices(), true)
+                .expect("a violating schedule replays to its violation");
             Counterexample::new(
                 self,
                 shown.execution,
@@ -292,12 +384,14 @@ impl Scenario {
                 shrink_start.elapsed(),
             )
         });
+        let tally = tally.lock().unwrap();
         Ok(Report::new(
             self,
             &strategy,
             schedules,
             elapsed,
             counterexample,
+            &tally,
         ))
     }
 }

@@ -17,6 +17,7 @@ use lockcheck_protocols::history::History;
 
 use crate::linearizable::{OpHistory, OpRecorder};
 use crate::property::{Property, Violation};
+use crate::verdict::Limit;
 
 /// The ghost state of one execution.
 #[derive(Debug, Default)]
@@ -52,6 +53,14 @@ pub(crate) struct GhostState {
     pub crashed: std::collections::BTreeSet<usize>,
     /// The protocol operations' history, when the execution records one.
     pub ops: Option<OpRecorder>,
+    /// Per process (by index): operations completed, critical sections
+    /// entered (for [`crate::Reached`]).
+    pub progress: Vec<(u64, u64)>,
+    /// A hash of which process took each step, in order: executions with
+    /// different interleavings get different fingerprints.
+    pub fingerprint: u64,
+    /// The budget limit that cut this execution short, if any.
+    pub limit: Option<Limit>,
 }
 
 impl Ghost {
@@ -104,8 +113,10 @@ impl GhostState {
         self.watched.iter().any(|p| p.name() == name)
     }
 
+    /// Records the first violation; none after a limit of the explorer
+    /// cut the execution short (a process stopped midway proves nothing).
     pub(crate) fn record(&mut self, v: Violation) {
-        if self.violation.is_none() {
+        if self.violation.is_none() && self.limit.is_none() {
             self.violation = Some(v);
         }
     }
@@ -134,6 +145,21 @@ impl GhostState {
             });
         }
         self.inside.insert(who, pid);
+        self.progress_of(who).1 += 1;
+    }
+
+    /// Process `who` completed an operation (unless it crashed).
+    pub(crate) fn completed(&mut self, who: usize) {
+        if !self.crashed.contains(&who) {
+            self.progress_of(who).0 += 1;
+        }
+    }
+
+    fn progress_of(&mut self, who: usize) -> &mut (u64, u64) {
+        if self.progress.len() <= who {
+            self.progress.resize(who + 1, (0, 0));
+        }
+        &mut self.progress[who]
     }
 
     /// Process `who` was killed: it leaves its critical section, stops
@@ -163,6 +189,7 @@ pub(crate) fn step_monitor(
     move |view| {
         let mut g = ghost.lock();
         g.step = Some(view.step());
+        g.fingerprint = fold(g.fingerprint, view.pid());
         if g.violation.is_some() {
             return;
         }
@@ -178,6 +205,19 @@ pub(crate) fn step_monitor(
             }
         }
     }
+}
+
+/// FNV-1a over the pids of the steps, one at a time.
+fn fold(hash: u64, pid: u32) -> u64 {
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let start = if hash == 0 {
+        0xcbf2_9ce4_8422_2325
+    } else {
+        hash
+    };
+    pid.to_le_bytes()
+        .iter()
+        .fold(start, |h, b| (h ^ u64::from(*b)).wrapping_mul(PRIME))
 }
 
 fn check_step(p: &Property, g: &GhostState, view: &StepView<'_>) -> Option<String> {

@@ -76,7 +76,12 @@
 //!   records it without checking, into [`Counterexample::history`].
 //! - Strategies take seeds and budgets from code, overridden by
 //!   `LOCKCHECK_SEED`, `LOCKCHECK_ITERATIONS`, `LOCKCHECK_PREEMPTIONS` and
-//!   `LOCKCHECK_REPLAY` ([`Knobs`]).
+//!   `LOCKCHECK_REPLAY` ([`Knobs`]); a claim of safety
+//!   ([`Report::assert_safe`]) refuses a budget they shrank.
+//! - [`Report::verdict`]: a violation; `safe`; `vacuous` when some process
+//!   got nowhere in any execution ([`Reached`]: what each process
+//!   reached, and how many interleavings were seen); `unknown` when a
+//!   [`Limit`] of the explorer stopped the search.
 
 mod config;
 mod ctx;
@@ -84,9 +89,11 @@ mod determinism;
 mod explore;
 mod ghost;
 mod linearizable;
+mod loom_search;
 mod program;
 mod property;
 mod quiet;
+mod reach;
 mod replay_trace;
 mod report;
 mod run;
@@ -94,6 +101,7 @@ mod scenario;
 pub mod schedule;
 mod shrink;
 mod strategy;
+mod verdict;
 pub mod workloads;
 
 pub use config::{ITERATIONS_VAR, KnobError, Knobs, PREEMPTIONS_VAR, REPLAY_VAR, SEED_VAR};
@@ -104,11 +112,13 @@ pub use linearizable::OpHistory;
 pub use program::{
     COUNTER, FLOCK_DIR, FLOCK_KEY, LOCK_NAME, Op, POOL_DIR, Protocol, REGISTRY, TASKBOARD,
 };
-pub use property::{Property, Violation};
+pub use property::{Property, PropertyArg, Violation};
+pub use reach::{ProcessReach, Reached};
 pub use replay_trace::Replayed;
 pub use report::{Counterexample, Report};
 pub use scenario::{Body, Fault, Program, Scenario};
 pub use strategy::Strategy;
+pub use verdict::{LOOM_MAX_BRANCHES, LOOM_MAX_THREADS, Limit, SHUTTLE_MAX_STEPS, Verdict};
 
 /// Explores `scenario` with the default strategy (10,000 random then
 /// 10,000 PCT schedules from seed 0; the `LOCKCHECK_*` variables
@@ -117,8 +127,11 @@ pub use strategy::Strategy;
 ///
 /// # Panics
 ///
-/// On a violation, and when an environment knob does not parse (the
-/// message names the variable and what it expects).
+/// Unless the verdict is safe over the whole default budget
+/// ([`Report::assert_safe`]): on a violation (with its counterexample),
+/// a vacuous or unknown verdict, a budget the knobs shrank or replaced
+/// by a replay; and when an environment knob does not parse (the message
+/// names the variable and what it expects).
 #[track_caller]
 pub fn model(scenario: Scenario) -> Report {
     let strategy = Strategy::from_knobs(Knobs::default());

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use lockcheck_fs::sync::Runtime;
-use lockcheck_fs::{Clock, Errno, Fs, errno_of};
+use lockcheck_fs::{Clock, Errno, Fs, LockKind, OpenOptions, Wait, errno_of};
 use lockcheck_lincheck::specs::{
     BoardInput, BoardOutput, Claim, ClaimOutput, Counts, LeaseInput, LeaseOutput, MutexInput,
     MutexOutput, RegistryInput, RegistryOutput, Status,
@@ -129,6 +129,7 @@ impl Protocol {
 
 /// One operation of a program.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Op {
     /// Take the lock; on success the process is inside its critical
     /// section until it releases or learns it lost the lock.
@@ -169,6 +170,12 @@ pub enum Op {
     },
     /// The process kills itself here (SIGKILL).
     Crash,
+    /// Read the whole registry without any lock, as the seed's read-only
+    /// checks do; the bytes read are what `json-read-parses` checks.
+    Read,
+    /// Read the whole registry under a shared flock on the lock file its
+    /// writers lock (the registry itself for `registry/in-place`).
+    ReadLocked,
 }
 
 /// What a process holds between operations.
@@ -328,6 +335,22 @@ impl<R: Runtime> Interpreter<R> {
                     }
                 }
             }
+            (Op::Read | Op::ReadLocked, Protocol::Registry { method }) => {
+                let lock = LockedRegistryFile::new(REGISTRY, *method).lock_path();
+                let read = if *op == Op::ReadLocked {
+                    read_locked(p, &lock, REGISTRY)
+                } else {
+                    self.ctx.proc().read_file(REGISTRY)
+                };
+                match read {
+                    Ok(bytes) => {
+                        self.ctx.saw(REGISTRY, &bytes);
+                        self.ctx.completed();
+                        Ok(())
+                    }
+                    Err(e) => unless_dead(dead(&e)),
+                }
+            }
             (Op::UpdateStatus { id, status }, Protocol::Registry { method }) => {
                 let reg = AgentRegistry::new(LockedRegistryFile::new(REGISTRY, *method));
                 let status = AgentStatus::from(status.clone());
@@ -385,7 +408,10 @@ impl<R: Runtime> Interpreter<R> {
                 let board = TaskBoard::new(TASKBOARD, *scope);
                 let history = self.ctx.history();
                 match board.update_task_board(p, &*history, task, status) {
-                    Ok(_) => Ok(()),
+                    Ok(_) => {
+                        self.ctx.completed();
+                        Ok(())
+                    }
                     Err(e) => unless_dead(io_dead(&e)),
                 }
             }
@@ -470,6 +496,7 @@ impl<R: Runtime> Interpreter<R> {
                 if mutex {
                     self.ctx.failed();
                 }
+                self.ctx.completed();
                 self.lease = Lease::File(newer);
                 Ok(())
             }
@@ -576,6 +603,17 @@ fn spec_status(s: &AgentStatus) -> Status {
         AgentStatus::Terminated => Status::Terminated,
         AgentStatus::Other(other) => Status::Other(other.clone()),
     }
+}
+
+/// Reads the whole file at `path` under a shared flock on `lock`.
+fn read_locked(p: &impl Fs, lock: &std::path::Path, path: &str) -> std::io::Result<Vec<u8>> {
+    let fd = p.open(lock, OpenOptions::new().read(true).write(true).create(true))?;
+    let read = p
+        .flock(fd, LockKind::Shared, Wait::Block)
+        .and_then(|()| p.read_file(path));
+    let closed = p.close(fd);
+    let bytes = read?;
+    closed.map(|()| bytes)
 }
 
 /// After a failed operation: the process goes on, unless it died.

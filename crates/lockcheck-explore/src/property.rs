@@ -5,18 +5,32 @@ use std::fmt;
 /// A property of every execution. Some are checked after every step,
 /// some at the end of the execution; see each variant.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Property {
     /// `mutual-exclusion`: no two processes are inside a critical section
     /// at once (checked when a process enters one).
     MutualExclusion,
-    /// `json-parses`: after every step, the file at `path`, when it exists
-    /// (and, with `allow_empty`, is not empty), parses as JSON.
+    /// `json-parses`: after every step, the raw contents of the file at
+    /// `path` (what the page cache holds, whether or not any process could
+    /// read it then), when it exists (and, with `allow_empty`, is not
+    /// empty), parse as JSON. It flags a torn in-place rewrite even when
+    /// every reader takes a lock that keeps it from ever seeing one: for
+    /// what readers see, check [`Property::JsonReadParses`].
     JsonParses {
         /// The watched file.
         path: String,
         /// Whether an empty file is accepted (a file just created with
         /// `O_EXCL` is empty until its first write).
         allow_empty: bool,
+    },
+    /// `json-read-parses`: every whole-file read of the file at `path`
+    /// that a process made returned bytes that parse as JSON: the
+    /// reader's view. Reads are reported by [`crate::Op::Read`] and
+    /// [`crate::Op::ReadLocked`], and by a user's process through
+    /// [`crate::Ctx::read_file`].
+    JsonReadParses {
+        /// The file read.
+        path: String,
     },
     /// `lock-file-present`: after every step, while some process is inside
     /// its critical section, the lock file at `path` exists.
@@ -81,11 +95,13 @@ pub enum Property {
 }
 
 impl Property {
-    /// The stable name, as model files and reports write it.
+    /// The stable name, as model files and reports write it (one of
+    /// [`Property::FORMS`]).
     pub fn name(&self) -> &'static str {
         match self {
             Property::MutualExclusion => "mutual-exclusion",
             Property::JsonParses { .. } => "json-parses",
+            Property::JsonReadParses { .. } => "json-read-parses",
             Property::LockFilePresent { .. } => "lock-file-present",
             Property::NoTempFiles => "no-temp-files",
             Property::NoLostUpdates => "no-lost-updates",
@@ -101,29 +117,95 @@ impl Property {
         }
     }
 
-    /// Every property name, for `lockcheck list`.
-    pub const NAMES: [&'static str; 14] = [
-        "mutual-exclusion",
-        "json-parses",
-        "lock-file-present",
-        "no-temp-files",
-        "no-lost-updates",
-        "registry-invariants",
-        "taskboard-intact",
-        "claimed-once",
-        "deadlock-free",
-        "bounded-liveness",
-        "durable-after-power-loss",
-        "linearizable",
-        "assertion",
-        "no-panic",
+    /// Every property, by name, with what it takes: the one list that
+    /// model files, `lockcheck list` and [`Property::NAMES`] read.
+    pub const FORMS: [(&'static str, PropertyArg); 15] = [
+        ("mutual-exclusion", PropertyArg::None),
+        ("json-parses", PropertyArg::Path),
+        ("json-read-parses", PropertyArg::Path),
+        ("lock-file-present", PropertyArg::Path),
+        ("no-temp-files", PropertyArg::None),
+        ("no-lost-updates", PropertyArg::None),
+        ("registry-invariants", PropertyArg::Path),
+        ("taskboard-intact", PropertyArg::Path),
+        ("claimed-once", PropertyArg::None),
+        ("deadlock-free", PropertyArg::None),
+        ("bounded-liveness", PropertyArg::Steps),
+        ("durable-after-power-loss", PropertyArg::Path),
+        ("linearizable", PropertyArg::None),
+        ("assertion", PropertyArg::None),
+        ("no-panic", PropertyArg::None),
     ];
+
+    /// Every property name, for `lockcheck list` and model files.
+    pub const NAMES: [&'static str; 15] = {
+        let mut names = [""; 15];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = Property::FORMS[i].0;
+            i += 1;
+        }
+        names
+    };
+
+    /// The property of this name (one of [`Property::FORMS`]), given what
+    /// it takes: a path for those that watch a file, a number of steps for
+    /// `bounded-liveness`. `None` for an unknown name or a missing value.
+    pub fn from_parts(name: &str, path: Option<String>, steps: Option<u64>) -> Option<Property> {
+        let path = || path.clone();
+        Some(match name {
+            "mutual-exclusion" => Property::MutualExclusion,
+            "json-parses" => Property::JsonParses {
+                path: path()?,
+                allow_empty: false,
+            },
+            "json-read-parses" => Property::JsonReadParses { path: path()? },
+            "lock-file-present" => Property::LockFilePresent { path: path()? },
+            "no-temp-files" => Property::NoTempFiles,
+            "no-lost-updates" => Property::NoLostUpdates,
+            "registry-invariants" => Property::RegistryInvariants { path: path()? },
+            "taskboard-intact" => Property::TaskBoardIntact { path: path()? },
+            "claimed-once" => Property::ClaimedOnce,
+            "deadlock-free" => Property::DeadlockFree,
+            "bounded-liveness" => Property::BoundedLiveness { steps: steps? },
+            "durable-after-power-loss" => Property::DurableAfterPowerLoss { path: path()? },
+            "linearizable" => Property::Linearizable,
+            "assertion" => Property::Assertion,
+            "no-panic" => Property::NoPanic,
+            _ => return None,
+        })
+    }
+}
+
+/// What a property takes after its name in a model file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PropertyArg {
+    /// Nothing.
+    None,
+    /// The file it watches (`[PATH]`: the protocol's own by default).
+    Path,
+    /// A number of steps.
+    Steps,
+}
+
+impl PropertyArg {
+    /// How a model file writes it after the name: `""`, `" [PATH]"`,
+    /// `" STEPS"`.
+    pub fn usage(self) -> &'static str {
+        match self {
+            PropertyArg::None => "",
+            PropertyArg::Path => " [PATH]",
+            PropertyArg::Steps => " STEPS",
+        }
+    }
 }
 
 impl fmt::Display for Property {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Property::JsonParses { path, .. }
+            | Property::JsonReadParses { path }
             | Property::LockFilePresent { path }
             | Property::RegistryInvariants { path }
             | Property::TaskBoardIntact { path }
@@ -154,5 +236,24 @@ impl fmt::Display for Violation {
             write!(f, " at the end")?;
         }
         write!(f, ": {}", self.detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_property_is_built_from_its_name_and_named_back() {
+        for (name, argument) in Property::FORMS {
+            let p = Property::from_parts(name, Some("f".into()), Some(3))
+                .unwrap_or_else(|| panic!("{name} builds"));
+            assert_eq!(p.name(), name);
+            if argument != PropertyArg::None {
+                assert_eq!(Property::from_parts(name, None, None), None, "{name}");
+            }
+        }
+        assert_eq!(Property::NAMES.len(), Property::FORMS.len());
+        assert_eq!(Property::from_parts("fast", None, None), None);
     }
 }

@@ -32,7 +32,7 @@ impl Scenario {
             return Err(ExploreError::NoProcesses);
         }
         let choices = decode(schedule)?;
-        let found = replay(self, choices, true);
+        let found = replay(self, choices, true).map_err(ExploreError::Limit)?;
         let e = &found.execution;
         let timeline = e
             .trace

@@ -5,25 +5,38 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::property::Violation;
+use crate::reach::{Reached, Tally};
 use crate::run::Execution;
 use crate::scenario::Scenario;
 use crate::schedule::Schedule;
 use crate::strategy::Strategy;
+use crate::verdict::{Limit, Verdict};
 
 /// The result of exploring a scenario.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Report {
     /// The scenario's name.
     pub scenario: String,
     /// The strategy, as text.
     pub strategy: String,
-    /// Schedules run before stopping (at the first violation, or at the
-    /// end of the budget).
+    /// Schedules run before stopping (at the first violation or limit,
+    /// or at the end of the budget).
     pub schedules: usize,
     /// Time spent exploring (shrinking not included).
     pub elapsed: Duration,
     /// The first violation found, shrunk; `None` when none was found.
     pub counterexample: Option<Counterexample>,
+    /// What the executions reached: per process, operations completed and
+    /// critical sections entered; distinct interleavings.
+    pub reached: Reached,
+    /// The explorer's limit that stopped the search before its budget was
+    /// explored, if one did (then the verdict is unknown).
+    pub limit: Option<Limit>,
+    /// Why this exploration is less than the one the code asked for, when
+    /// the environment's knobs shrank it or replaced it by a replay
+    /// ([`crate::Strategy::shortfall`]); set by [`Scenario::explore`].
+    pub shortfall: Option<String>,
 }
 
 impl Report {
@@ -33,6 +46,7 @@ impl Report {
         schedules: usize,
         elapsed: Duration,
         counterexample: Option<Counterexample>,
+        tally: &Tally,
     ) -> Report {
         Report {
             scenario: scenario.name.clone(),
@@ -40,6 +54,29 @@ impl Report {
             schedules,
             elapsed,
             counterexample,
+            reached: tally.reached(),
+            // A violation found before the limit stands.
+            limit: tally.limit(),
+            shortfall: None,
+        }
+    }
+
+    /// The verdict: a violation if one was found; else unknown if a limit
+    /// of the explorer stopped the search; else vacuous if some process
+    /// got nowhere in any execution ([`crate::ProcessReach::idle`]); else
+    /// safe.
+    pub fn verdict(&self) -> Verdict {
+        if let Some(c) = &self.counterexample {
+            return Verdict::Violation(c.violation.property.name());
+        }
+        if let Some(limit) = &self.limit {
+            return Verdict::Unknown(limit.clone());
+        }
+        let idle = self.reached.idle();
+        if idle.is_empty() {
+            Verdict::Safe
+        } else {
+            Verdict::Vacuous { idle }
         }
     }
 
@@ -50,11 +87,30 @@ impl Report {
             .map(|c| c.violation.property.name())
     }
 
-    /// Panics with the counterexample if a violation was found.
+    /// A claim of safety: panics unless the verdict is [`Verdict::Safe`]
+    /// (with the counterexample of a violation, the limit of an unknown,
+    /// the idle processes of a vacuous verdict) and the whole budget the
+    /// code asked for was explored: a run whose `LOCKCHECK_ITERATIONS` or
+    /// `LOCKCHECK_PREEMPTIONS` shrank the budget, or whose
+    /// `LOCKCHECK_REPLAY` replaced it by one schedule, claims nothing
+    /// ([`Report::shortfall`]).
     #[track_caller]
     pub fn assert_safe(&self) {
-        if let Some(c) = &self.counterexample {
-            panic!("{c}");
+        let what = format!(
+            "{}: {} schedules ({})",
+            self.scenario, self.schedules, self.strategy
+        );
+        match self.verdict() {
+            Verdict::Safe => {}
+            Verdict::Violation(_) => {
+                if let Some(c) = &self.counterexample {
+                    panic!("{c}");
+                }
+            }
+            verdict => panic!("{what}: {verdict}; reached {}", self.reached),
+        }
+        if let Some(shortfall) = &self.shortfall {
+            panic!("{what}: no violation, but no claim of safety either: {shortfall}");
         }
     }
 
@@ -66,27 +122,36 @@ impl Report {
             Some(c) if c.violation.property.name() == property => c,
             Some(c) => panic!("expected {property} to be violated, found:\n{c}"),
             None => panic!(
-                "expected {property} to be violated; {} found nothing in {} schedules",
-                self.strategy, self.schedules
+                "expected {property} to be violated; {} found nothing in {} schedules: {}",
+                self.strategy,
+                self.schedules,
+                self.verdict()
             ),
         }
     }
 }
 
 impl fmt::Display for Report {
+    /// One line: the verdict, the budget, what was reached; then the
+    /// counterexample of a violation.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.counterexample {
-            None => write!(
-                f,
-                "{}: no violation in {} schedules ({}), {:.1?}",
-                self.scenario, self.schedules, self.strategy, self.elapsed
-            ),
-            Some(c) => write!(
-                f,
-                "{}: violation after {} schedules ({}), {:.1?}\n{c}",
-                self.scenario, self.schedules, self.strategy, self.elapsed
-            ),
+        write!(
+            f,
+            "{}: {} in {} schedules ({}), {:.1?}; reached {}",
+            self.scenario,
+            self.verdict(),
+            self.schedules,
+            self.strategy,
+            self.elapsed,
+            self.reached
+        )?;
+        if let Some(shortfall) = &self.shortfall {
+            write!(f, "\nnot the budget asked for: {shortfall}")?;
         }
+        if let Some(c) = &self.counterexample {
+            write!(f, "\n{c}")?;
+        }
+        Ok(())
     }
 }
 

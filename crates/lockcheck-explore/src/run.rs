@@ -22,6 +22,7 @@ use crate::program::{
 };
 use crate::property::{Property, Violation};
 use crate::scenario::{Fault, Program, Scenario};
+use crate::verdict::Limit;
 
 /// A runtime whose threads an execution can start and join.
 pub trait Threads: Runtime {
@@ -70,6 +71,12 @@ pub struct Execution {
     /// records them ([`Scenario::record_history`], or `linearizable`
     /// checked) and runs a protocol.
     pub history: Option<OpHistory>,
+    /// Per process: operations completed, critical sections entered.
+    pub progress: Vec<(u64, u64)>,
+    /// Which process took each step, hashed: tells interleavings apart.
+    pub fingerprint: u64,
+    /// The explorer's limit that cut this execution short, if one did.
+    pub limit: Option<Limit>,
 }
 
 /// Runs `scenario` once on runtime `R`. Custom programs run only on
@@ -109,17 +116,31 @@ pub(crate) fn execute<R: Threads>(
             (Program::Ops(ops), Some(protocol)) => {
                 let mut it = Interpreter::new(protocol.clone(), ctx);
                 let mut prelude = scenario.prelude.iter().filter(|(i, _)| *i == index);
-                if prelude.all(|(_, ops)| it.run(ops)) {
-                    Start::Ops(it, ops.clone())
-                } else {
-                    Start::Dead
+                // No other process moves during a prelude: a wait for one
+                // is a deadlock (reported), not a wait forever; a sleep
+                // moves the clock.
+                fs.run_alone(Some(pids[index]));
+                let ran = catch_unwind(AssertUnwindSafe(|| prelude.all(|(_, ops)| it.run(ops))));
+                fs.run_alone(None);
+                match ran {
+                    Ok(true) => Start::Ops(it, ops.clone()),
+                    Ok(false) => Start::Dead,
+                    Err(panic) => {
+                        report_panic(&ghost, index, panic);
+                        Start::Dead
+                    }
                 }
             }
             (Program::Ops(_), None) => {
                 ctx.fail("a program of operations needs a protocol");
                 Start::Dead
             }
-            (custom, _) => Start::Custom(ctx, custom.clone()),
+            (custom, _) => {
+                // A user's code runs none of its code after it is killed:
+                // its next call unwinds (the runner ends it quietly).
+                ctx.proc().unwind_when_killed();
+                Start::Custom(ctx, custom.clone())
+            }
         };
         started.push((index, start));
     }
@@ -155,9 +176,18 @@ pub(crate) fn execute<R: Threads>(
     for h in handles {
         R::join(h);
     }
-    if ghost.violation().is_none() {
+    if ghost.violation().is_none() && ghost.lock().limit.is_none() {
         end_checks(scenario, &fs, &ghost);
     }
+    let (progress, fingerprint, limit) = {
+        let mut g = ghost.lock();
+        g.progress.resize(scenario.processes.len(), (0, 0));
+        (
+            std::mem::take(&mut g.progress),
+            g.fingerprint,
+            g.limit.clone(),
+        )
+    };
     Execution {
         violation: ghost.violation(),
         trace: if trace { fs.trace() } else { Vec::new() },
@@ -165,6 +195,9 @@ pub(crate) fn execute<R: Threads>(
         setup_steps,
         pids,
         history: ghost.op_history(),
+        progress,
+        fingerprint,
+        limit,
     }
 }
 
@@ -186,8 +219,10 @@ fn run_start<R: Runtime>(
         }
         Start::Dead => {}
     }));
-    if let Err(panic) = run {
-        report_panic(ghost, index, panic);
+    match run {
+        Err(panic) if panic.is::<lockcheck_fs::Killed>() => {} // Killed: not its fault.
+        Err(panic) => report_panic(ghost, index, panic),
+        Ok(()) => {}
     }
 }
 
@@ -209,12 +244,12 @@ fn fault_target(fault: &Fault) -> Option<usize> {
 }
 
 fn report_panic(ghost: &Ghost, index: usize, panic: Box<dyn Any + Send>) {
-    let message = panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "a panic with no message".into());
-    if message.starts_with("lockcheck: deadlock") {
+    let message = crate::explore::panic_message(&*panic);
+    if let Some(limit) = Limit::from_panic(&message) {
+        // The explorer's budget, not the process, failed: no violation.
+        let mut g = ghost.lock();
+        g.limit.get_or_insert(limit);
+    } else if message.starts_with("lockcheck: deadlock") {
         ghost.violate(Property::DeadlockFree, message);
     } else {
         ghost.violate(
@@ -309,6 +344,7 @@ fn end_checks<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>, ghost: &Ghost) {
             p,
             Property::MutualExclusion
                 | Property::JsonParses { .. }
+                | Property::JsonReadParses { .. }
                 | Property::LockFilePresent { .. }
                 | Property::ClaimedOnce
                 | Property::BoundedLiveness { .. }

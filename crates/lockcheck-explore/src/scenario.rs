@@ -86,7 +86,8 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// Properties checked (deadlock, assertions and panics always are).
     pub properties: Vec<Property>,
-    /// Writes longer than this many bytes are torn into several steps.
+    /// Writes longer than this many bytes are torn into several steps that
+    /// readers can see between (writers still wait for each other).
     pub torn_write_size: Option<usize>,
     /// What a power loss keeps (for `durable-after-power-loss`).
     pub profile: Profile,
@@ -170,7 +171,8 @@ impl Scenario {
         self
     }
 
-    /// Tears writes longer than `bytes` into several steps.
+    /// Tears writes longer than `bytes` into several steps that readers can
+    /// see between; other writers of the file still wait for the last one.
     pub fn torn_writes(mut self, bytes: usize) -> Scenario {
         self.torn_write_size = Some(bytes);
         self

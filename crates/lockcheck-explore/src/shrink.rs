@@ -17,7 +17,10 @@
 
 use shuttle::scheduler::PctScheduler;
 
+use std::sync::{Arc, Mutex};
+
 use crate::explore::{Found, Ticker, replay, shuttle_search};
+use crate::reach::Tally;
 use crate::scenario::Scenario;
 use crate::schedule::Choice;
 
@@ -108,7 +111,9 @@ pub(crate) fn shrink(scenario: &Scenario, mut best: Found) -> Found {
                 break;
             }
             let pct = PctScheduler::new_from_seed(seed, depth, PCT_BUDGET);
-            if let (_, Some(found)) = shuttle_search(scenario, pct, &Ticker::default())
+            let tally = Arc::new(Mutex::new(Tally::new(scenario)));
+            if let (_, Some(found)) =
+                shuttle_search(scenario, "pct", pct, &Ticker::default(), &tally)
                 && same(&found, property)
                 && size(&found) < size(&best)
             {
@@ -123,7 +128,9 @@ pub(crate) fn shrink(scenario: &Scenario, mut best: Found) -> Found {
                 break 'improve;
             }
             tries += 1;
-            let found = replay(scenario, candidate, false);
+            let Ok(found) = replay(scenario, candidate, false) else {
+                continue;
+            };
             if same(&found, property) && size(&found) < size(&best) {
                 best = found;
                 continue 'improve;

@@ -71,13 +71,66 @@ impl Strategy {
     /// This strategy with the environment's knobs (seed, iterations,
     /// preemptions, replay) in place of its own, where set.
     pub fn with_env(self) -> Result<Strategy, crate::config::KnobError> {
-        if let Some(schedule) = crate::config::replay_from_env()? {
+        self.with_vars(|var| std::env::var(var).ok())
+    }
+
+    /// As [`Strategy::with_env`], reading variables through `get`.
+    pub fn with_vars(
+        self,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Strategy, crate::config::KnobError> {
+        if let Some(schedule) = crate::config::replay_from_vars(&get)? {
             return Ok(Strategy::Replay(schedule));
         }
         match self.knobs() {
-            Some(knobs) => Ok(self.with_knobs(knobs.with_env()?)),
+            Some(knobs) => Ok(self.with_knobs(knobs.with_vars(get)?)),
             None => Ok(self),
         }
+    }
+
+    /// Schedules this strategy runs at most: its budget (`None`: every
+    /// schedule, for loom and an unlimited DFS).
+    pub fn budget(&self) -> Option<usize> {
+        match self {
+            Strategy::Random { iterations, .. } | Strategy::Pct { iterations, .. } => {
+                Some(*iterations)
+            }
+            Strategy::RandomThenPct { iterations, .. } => Some(iterations.saturating_mul(2)),
+            Strategy::Dfs { max_iterations } => *max_iterations,
+            Strategy::Loom { .. } => None,
+            Strategy::Replay(_) => Some(1),
+        }
+    }
+
+    /// Why this strategy (the one explored) explores less than `asked`
+    /// (the one the code gave, before the environment's knobs): a replay
+    /// in place of a search, a smaller budget, or a lower preemption
+    /// bound or PCT depth. `None` when it explores at least as much.
+    pub fn shortfall(&self, asked: &Strategy) -> Option<String> {
+        if self == asked {
+            return None;
+        }
+        if let Strategy::Replay(s) = self {
+            return Some(format!(
+                "{} replaced the exploration ({asked}) by one schedule, {s}",
+                crate::config::REPLAY_VAR
+            ));
+        }
+        let smaller = |a: Option<usize>, b: Option<usize>| match (a, b) {
+            (Some(a), Some(b)) => a < b,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let (mine, theirs) = (self.knobs()?, asked.knobs()?);
+        let shrunk =
+            smaller(self.budget(), asked.budget()) || mine.preemptions < theirs.preemptions;
+        shrunk.then(|| {
+            format!(
+                "the environment's knobs ({}, {}) shrank the exploration from {asked} to {self}",
+                crate::config::ITERATIONS_VAR,
+                crate::config::PREEMPTIONS_VAR
+            )
+        })
     }
 
     /// The knobs this strategy uses (a PCT depth is preemptions + 1; a

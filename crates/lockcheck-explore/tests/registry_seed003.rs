@@ -1,7 +1,8 @@
 //! Seed 003's agent registry, explored: the in-place rewrite shows
-//! readers a torn file and, if its writer dies between the write and the
-//! truncate, leaves an unparsable registry; the replace-based rewrite
-//! does neither; the unlocked seed code loses adds.
+//! readers that take no lock a torn file (readers under the lock never see
+//! one) and, if its writer dies between the write and the truncate, leaves
+//! an unparsable registry; the replace-based rewrite does neither; the
+//! unlocked seed code loses adds.
 
 use lockcheck_explore::workloads::registry_adders;
 use lockcheck_explore::{Fault, Op, Property, Protocol, REGISTRY, Scenario, Strategy};
@@ -21,6 +22,56 @@ fn parses() -> Property {
         path: REGISTRY.into(),
         allow_empty: false,
     }
+}
+
+/// What readers of the registry saw parses.
+fn reads_parse() -> Property {
+    Property::JsonReadParses {
+        path: REGISTRY.into(),
+    }
+}
+
+/// Two adders rewriting in place, torn into 32-byte steps, and a reader
+/// that reads the registry twice with `read`.
+fn adders_and_reader(read: Op) -> Scenario {
+    registry_adders(WriteMethod::InPlace)
+        .ops([read.clone(), read])
+        .torn_writes(32)
+}
+
+#[test]
+fn in_place_rewrite_with_locked_readers_shows_every_reader_a_whole_registry() {
+    let report = adders_and_reader(Op::ReadLocked)
+        .only([reads_parse(), invariants()])
+        .explore(budget())
+        .unwrap();
+    println!("{report}");
+    report.assert_safe();
+    // The reader read in every execution: its view was put to the test.
+    assert_eq!(report.reached.processes[2].completed, 2 * 20_000);
+    // The raw file, which no locked reader can see half-written, does
+    // not parse at some step: `json-parses` checks exactly that.
+    let raw = adders_and_reader(Op::ReadLocked)
+        .only([parses()])
+        .explore(budget())
+        .unwrap();
+    raw.assert_violates("json-parses");
+}
+
+#[test]
+fn in_place_rewrite_shows_a_reader_that_takes_no_lock_a_torn_registry() {
+    let report = adders_and_reader(Op::Read)
+        .only([reads_parse()])
+        .explore(budget())
+        .unwrap();
+    println!("{report}");
+    let c = report.assert_violates("json-read-parses");
+    assert!(
+        c.violation
+            .detail
+            .starts_with("process 2 read registry.json and got what does not parse"),
+        "{c}"
+    );
 }
 
 fn invariants() -> Property {
@@ -44,9 +95,10 @@ fn status_change(method: WriteMethod) -> Scenario {
 }
 
 #[test]
-fn in_place_rewrite_shows_a_torn_registry_to_a_reader_that_takes_no_lock() {
-    // Any step at which the file does not parse is one at which a reader
-    // without the lock (the seed reads that way) would fail.
+fn in_place_rewrite_leaves_the_raw_registry_unparsable_between_torn_steps() {
+    // `json-parses` checks the raw file after every step: any step at
+    // which it does not parse is one at which a reader without the lock
+    // (the seed reads that way) would fail, had one read then.
     let report = registry_adders(WriteMethod::InPlace)
         .torn_writes(32)
         .only([parses()])

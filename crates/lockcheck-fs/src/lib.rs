@@ -66,17 +66,24 @@
 //! **Steps.** Every call is one atomic step taken under one mutex, so it is
 //! one scheduling point for shuttle and loom. The exceptions: a `write`
 //! longer than [`SimConfig::torn_write_size`] is several steps, and readers
-//! can see the file between them; a blocking lock or a sleep waits between
-//! steps; under [`FlockConversion::TwoStep`] an flock conversion is two
-//! steps (see below). A read-modify-write
-//! of a file is never atomic unless a lock makes it so.
+//! can see the file between them (a torn write: on Linux a `pread` can
+//! mix old and new bytes of one `pwrite`); a blocking lock or a sleep waits
+//! between steps; under [`FlockConversion::TwoStep`] an flock conversion is
+//! two steps (see below). Writes to one inode never interleave, as Linux's
+//! inode lock makes them: while a write of several steps is under way, a
+//! `write`, `ftruncate` or `O_TRUNC` open of the same inode by any other
+//! thread waits (blocked, like a lock wait, so a deadlock report or the
+//! clock takes it into account) until its last step. A read-modify-write of
+//! a file is never atomic unless a lock makes it so.
 //!
 //! **Names and inodes.** Names (directory entries) and inodes are separate.
 //! `unlink` removes a name; an open inode lives until its last open file
 //! description closes. `rename` replaces its target atomically: no observer
 //! ever finds the target missing. `link` adds a name. `stat` and `fstat`
-//! report inode, link count, size and mtime. Errors carry the errno Linux
-//! gives, checked in Linux's order.
+//! report inode, link count, size and mtime; a directory's size is 4096,
+//! what ext4 gives one whose entries fit in a block (ext4 grows it a block
+//! at a time as it fills, which SimFs does not), and 0 once removed. Errors
+//! carry the errno Linux gives, checked in Linux's order.
 //!
 //! **Paths.** A path is resolved as the kernel walks it, component by
 //! component: a name is looked up in the directory reached so far
@@ -97,7 +104,10 @@
 //! exists, even as a directory); `truncate` empties the file at once, even
 //! on a read-only open, as Linux does; `append` writes at the end, and on
 //! Linux `pwrite` appends too. Descriptors are per process, lowest free from
-//! 3. Files are kept in memory and capped at 1 GiB (`EFBIG`).
+//! 3 and below [`SimConfig::nofile_limit`] (`RLIMIT_NOFILE`, 1024 as on
+//! Linux): with all taken, `open` fails with `EMFILE` before it looks at
+//! the path, so a loop that leaks descriptors shows. Files are kept in
+//! memory and capped at 1 GiB (`EFBIG`).
 //!
 //! **Locks.** Three families, all advisory and whole-file:
 //! - `flock` locks belong to the open file description: a second `open` of
@@ -135,14 +145,21 @@
 //!
 //! A blocked lock waits on the runtime's condition variable, never spins.
 //! When every live process is blocked on a lock (a waiter whose descriptor
-//! was closed included), nothing can wake any of them: SimFs reports the deadlock by panicking in every waiter with a
-//! message that starts `lockcheck: deadlock:` and lists who waits for what.
+//! was closed included), nothing can wake any of them: SimFs reports the
+//! deadlock by panicking in every waiter with a message that starts
+//! `lockcheck: deadlock:` and lists who waits for what.
+//! While one process runs alone ([`SimFs::run_alone`], a phase in which the
+//! others do not run), only it counts: its wait for a lock another holds is
+//! such a deadlock, and its sleep moves the clock.
 //!
 //! **Durability.** Every change is visible at once (the page cache) and
 //! durable only after `fsync`: of the file for its data and size, of the
 //! parent directory for a creation, removal or rename. A process crash
 //! ([`SimFs::crash`], SIGKILL) closes its descriptors, drops its locks and
-//! loses nothing written. A power loss ([`SimFs::power_loss`]) keeps the
+//! loses nothing written; the killed process's further calls fail with
+//! `ESRCH`, or, for a handle that asked ([`SimProc::unwind_when_killed`]),
+//! unwind out of its code with a [`Killed`] payload, since a real killed
+//! process runs none of its code after the signal. A power loss ([`SimFs::power_loss`]) keeps the
 //! durable state plus what the [`Profile`] allows of the pending changes:
 //! a prefix ([`Profile::InOrder`]; `fsync` of anything flushes everything
 //! before it) or any subset ([`Profile::Reordering`], as in the ALICE study;
@@ -197,6 +214,6 @@ pub use fs::{Fd, FileKind, Fs, LockApi, LockKind, Metadata, OpenOptions, Wait};
 pub use process::{Process, ProcessInfo};
 pub use real::RealFs;
 pub use sim::{
-    FlockConversion, MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot, StepView,
-    TraceEvent, show_bytes,
+    FlockConversion, Killed, MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot,
+    StepView, TraceEvent, show_bytes,
 };

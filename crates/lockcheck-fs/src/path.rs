@@ -16,8 +16,10 @@ pub(crate) const NAME_MAX: usize = 255;
 
 /// Checks a path as a system call receives it, before any lookup: a name
 /// that is not UTF-8 (SimFs keeps names as strings; RealFs refuses the same
-/// paths so that both agree) or holds a NUL byte gives `EINVAL` (what the
-/// `Fs` trait's system calls say for a NUL, which C cannot pass); a path of
+/// paths so that both agree) or holds a NUL byte gives `EINVAL` (a C
+/// string cannot hold one: Rust's std refuses such a path with
+/// `InvalidInput` and no errno, rustix, which RealFs calls, with `EINVAL`,
+/// and SimFs says the same); a path of
 /// [`PATH_MAX`] bytes or more `ENAMETOOLONG`; the empty path `ENOENT`.
 pub(crate) fn checked(path: &Path) -> io::Result<&str> {
     let s = path.to_str().ok_or_else(|| err(Errno::EINVAL))?;

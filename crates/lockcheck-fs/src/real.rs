@@ -27,8 +27,9 @@ const FIRST_FD: usize = 3;
 /// model) are followed inside the root too: an absolute target starts at
 /// the root; calls that remove or replace a name (`unlink`, `rename`,
 /// `link`'s existing file) act on a last-component symlink itself. Descriptors are numbered per
-/// `RealFs` value, lowest free from 3, so that they behave like a process's
-/// descriptor table regardless of what else the OS process opens. POSIX
+/// `RealFs` value, lowest free from 3 and below the process's
+/// `RLIMIT_NOFILE` (`EMFILE` past it), so that they behave like a
+/// process's descriptor table regardless of what else the OS process opens. POSIX
 /// record locks are the OS process's: two `RealFs` values in one process
 /// share them, as two threads would. Use one `RealFs` per OS process, or
 /// per thread when threads stand for processes with flock and OFD locks.
@@ -122,6 +123,18 @@ impl RealFs {
             .ok_or_else(|| err(Errno::EBADF))
     }
 
+    /// `EMFILE` when this table has no free number below the process's
+    /// `RLIMIT_NOFILE`, as the kernel checks before it looks at the path.
+    fn check_free_fd(&self) -> io::Result<()> {
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+        let table = self.table();
+        let lowest = (FIRST_FD..).find(|&n| table.get(n).is_none_or(Option::is_none));
+        match (lowest, limit) {
+            (Some(n), Some(limit)) if n as u64 >= limit => Err(err(Errno::EMFILE)),
+            _ => Ok(()),
+        }
+    }
+
     fn insert(&self, owned: OwnedFd) -> Fd {
         let mut table = self.table();
         if table.len() < FIRST_FD {
@@ -203,6 +216,7 @@ fn record_lock(
 
 impl Fs for RealFs {
     fn open(&self, path: impl AsRef<Path>, opts: OpenOptions) -> io::Result<Fd> {
+        self.check_free_fd()?;
         let mut flags = match (opts.readable(), opts.writable()) {
             (true, true) => OFlags::RDWR,
             (false, true) => OFlags::WRONLY,

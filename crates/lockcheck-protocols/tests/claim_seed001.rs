@@ -402,7 +402,7 @@ fn safe_json_write_steps_around_a_temp_name_a_dead_process_left() {
     p.write_file(&stale, b"{\"half").unwrap();
     safe_json_write(&p, "b.json", &board()).unwrap();
     assert_eq!(safe_json_read(&p, "b.json", None).unwrap(), Some(board()));
-    assert_eq!(names(&p, ""), [stale, "b.json".to_string()]);
+    assert_eq!(names(&p, "."), [stale, "b.json".to_string()]);
 }
 
 #[test]

@@ -10,6 +10,7 @@ use super::config::FlockConversion;
 use super::lock_ops::Attempt;
 use super::proc::{Poll, SimProc};
 use super::show::Shown;
+use super::state::State;
 use crate::path::components;
 use crate::sync::Runtime;
 use crate::{Clock, Fd, Fs, LockApi, LockKind, Metadata, OpenOptions, ProcessInfo, Wait};
@@ -43,8 +44,14 @@ fn lock_call(fd: Fd, api: LockApi, kind: LockKind, wait: Wait) -> String {
 impl<R: Runtime> Fs for SimProc<R> {
     fn open(&self, path: impl AsRef<Path>, opts: OpenOptions) -> io::Result<Fd> {
         let path = path.as_ref();
-        self.step(
+        // O_TRUNC truncates under the inode lock, as ftruncate does.
+        let blocker = |s: &State| {
+            let ino = s.resolve(&components(path).ok()?).ok()?;
+            opts.truncate.then(|| s.write_blocker(ino, self.who))?
+        };
+        self.step_when(
             || format!("open({path:?}, {opts})"),
+            blocker,
             |s| s.open(self.who, &components(path)?, opts),
         )
     }
@@ -77,8 +84,9 @@ impl<R: Runtime> Fs for SimProc<R> {
     }
 
     fn set_len(&self, fd: Fd, len: u64) -> io::Result<()> {
-        self.step(
+        self.step_when(
             || format!("ftruncate({fd}, {len})"),
+            |s| self.write_blocker(s, fd),
             |s| s.set_len(self.who, fd, len),
         )
     }
@@ -183,7 +191,7 @@ impl<R: Runtime> Fs for SimProc<R> {
             if !ran {
                 // The process died before the step: the hold ends here.
                 let mut g = self.enter();
-                g.release_hold(r);
+                g.release_hold(who);
                 self.leave(g);
             }
             first = second?;

@@ -11,8 +11,14 @@ pub struct SimConfig {
     pub profile: Profile,
     /// A `write` longer than this many bytes becomes several atomic steps of
     /// at most this size, and concurrent readers can see the file between
-    /// them (a torn write). `None`: every write is one step.
+    /// them (a torn write); other writes and truncates of the inode wait
+    /// for the last step, as on Linux. `None`: every write is one step.
     pub torn_write_size: Option<usize>,
+    /// `RLIMIT_NOFILE` (soft) of every process: its descriptors are
+    /// numbered below this, and an `open` when all of them are taken fails
+    /// with `EMFILE` (before it looks at the path), so a loop that leaks
+    /// descriptors shows. Linux's default soft limit is 1024.
+    pub nofile_limit: usize,
     /// Record every call in the trace ([`crate::SimFs::trace`]).
     pub trace: bool,
     /// What `now()` returns at virtual time zero.
@@ -42,12 +48,13 @@ pub enum FlockConversion {
 }
 
 impl Default for SimConfig {
-    /// In-order durability, atomic writes, tracing on, atomic flock
-    /// conversion, starting at 2025-01-01T00:00:00Z.
+    /// In-order durability, atomic writes, 1024 descriptors, tracing on,
+    /// atomic flock conversion, starting at 2025-01-01T00:00:00Z.
     fn default() -> Self {
         SimConfig {
             profile: Profile::InOrder,
             torn_write_size: None,
+            nofile_limit: 1024,
             trace: true,
             start_time: SystemTime::UNIX_EPOCH + Duration::from_secs(1_735_689_600),
             flock_conversion: FlockConversion::Atomic,

@@ -196,7 +196,7 @@ impl State {
             }
             other => other,
         };
-        self.release_hold(r);
+        self.release_hold(who);
         result
     }
 

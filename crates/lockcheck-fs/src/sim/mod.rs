@@ -5,6 +5,7 @@ mod blocked;
 mod calls;
 mod config;
 mod durable;
+mod inode_lock;
 mod lock_ops;
 mod locks;
 mod observe;
@@ -19,12 +20,13 @@ mod tree;
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 pub use config::{FlockConversion, SimConfig};
 pub use durable::{MAX_REORDERED, Profile};
 pub use observe::StepView;
-pub use proc::SimProc;
+pub use proc::{Killed, SimProc};
 pub use show::show_bytes;
 pub use snapshot::Snapshot;
 pub use trace::TraceEvent;
@@ -50,6 +52,20 @@ pub(crate) struct Shared<R: Runtime> {
     torn_write_size: Option<usize>,
     start_time: SystemTime,
     flock_conversion: FlockConversion,
+    /// The pid of the one process that moves ([`SimFs::run_alone`]);
+    /// [`EVERYONE`]: every process. Outside the state's mutex: setting it
+    /// is no scheduling point, so it changes no schedule.
+    solo: AtomicU64,
+}
+
+/// [`Shared::solo`] when every process moves.
+const EVERYONE: u64 = u64::MAX;
+
+impl<R: Runtime> Shared<R> {
+    /// The process running alone, if one is.
+    pub(crate) fn solo(&self) -> Option<u32> {
+        u32::try_from(self.solo.load(Ordering::Relaxed)).ok()
+    }
 }
 
 /// How far a process's clock is from the simulation's clock.
@@ -111,13 +127,16 @@ impl<R: Runtime> SimFs<R> {
     /// An empty file system on any [`Runtime`]. Under shuttle or loom,
     /// create it inside the test closure.
     pub fn build(config: SimConfig) -> Self {
+        let mut state = State::new(config.profile);
+        state.nofile_limit = config.nofile_limit;
         let shared = Shared {
             trace: config.trace,
             torn_write_size: config.torn_write_size,
             start_time: config.start_time,
             flock_conversion: config.flock_conversion,
-            state: R::mutex(State::new(config.profile)),
+            state: R::mutex(state),
             cv: R::condvar(),
+            solo: AtomicU64::new(EVERYONE),
         };
         SimFs {
             shared: Arc::new(shared),
@@ -143,6 +162,7 @@ impl<R: Runtime> SimFs<R> {
         SimProc {
             shared: Arc::clone(&self.shared),
             who,
+            unwind_when_killed: Default::default(),
         }
     }
 
@@ -154,6 +174,7 @@ impl<R: Runtime> SimFs<R> {
         Ok(SimProc {
             shared: Arc::clone(&self.shared),
             who,
+            unwind_when_killed: Default::default(),
         })
     }
 
@@ -202,6 +223,18 @@ impl<R: Runtime> SimFs<R> {
                 Ok(())
             },
         )
+    }
+
+    /// Lets only process `pid` move (`None`: every process), for a phase
+    /// in which the others do not run, such as a scenario's setup: the
+    /// clock moves when it waits for a time, and when it waits for a lock
+    /// that only another process can release, that is a deadlock,
+    /// reported as always (every waiter panics with a message that starts
+    /// `lockcheck: deadlock:`), instead of a wait for processes that do not
+    /// run.
+    pub fn run_alone(&self, pid: Option<u32>) {
+        let solo = pid.map_or(EVERYONE, u64::from);
+        self.shared.solo.store(solo, Ordering::Relaxed);
     }
 
     /// Sets how far a process's clock is from the simulation's.

@@ -43,7 +43,8 @@ pub(crate) struct Stat {
 
 impl State {
     pub fn open(&mut self, who: Who, c: &Components<'_>, opts: OpenOptions) -> io::Result<Fd> {
-        self.proc(who)?;
+        // Linux takes the descriptor first: a full table creates nothing.
+        self.lowest_free_fd(who)?;
         let creating = opts.create || opts.create_new;
         let ino = if creating {
             let e = self.parent_of(c)?;

@@ -4,6 +4,7 @@
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::Shared;
@@ -29,6 +30,18 @@ use crate::{Fd, LockApi, LockKind, Metadata, Wait};
 pub struct SimProc<R: Runtime = StdRuntime> {
     pub(super) shared: Arc<Shared<R>>,
     pub(super) who: Who,
+    /// Whether a call after the process was killed unwinds ([`Killed`])
+    /// instead of failing with `ESRCH`.
+    pub(super) unwind_when_killed: AtomicBool,
+}
+
+/// The unwinding payload of a call made by a killed process whose handle
+/// asked for it ([`SimProc::unwind_when_killed`]): the process was killed
+/// (SIGKILL, or a power loss) and runs no more code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Killed {
+    /// The process killed.
+    pub pid: u32,
 }
 
 /// What a wait loop asks each time it looks at the world.
@@ -47,7 +60,8 @@ impl<R: Runtime> SimProc<R> {
     /// Another thread of this process: same pid, descriptors and locks
     /// (POSIX locks of its threads never exclude each other), tracked
     /// separately as running or waiting. The process lives until every one
-    /// of its handles is dropped.
+    /// of its handles is dropped. It unwinds when killed if this handle
+    /// does ([`SimProc::unwind_when_killed`]).
     pub fn thread(&self) -> SimProc<R> {
         let mut g = self.enter();
         let who = g.spawn_thread(self.who);
@@ -55,7 +69,19 @@ impl<R: Runtime> SimProc<R> {
         SimProc {
             shared: Arc::clone(&self.shared),
             who,
+            unwind_when_killed: AtomicBool::new(self.unwind_when_killed.load(Ordering::Relaxed)),
         }
+    }
+
+    /// From now on, a call through this handle after its process was
+    /// killed ([`super::SimFs::crash`], [`super::SimFs::power_loss`]) does
+    /// not return `ESRCH`: it unwinds with a [`Killed`] payload (through
+    /// `resume_unwind`: no panic hook runs), as a SIGKILLed process runs
+    /// none of its code after the signal. The caller's harness catches it
+    /// (`catch_unwind`, `payload.is::<Killed>()`). A call made while the
+    /// thread is already unwinding (a destructor's) still returns `ESRCH`.
+    pub fn unwind_when_killed(&self) {
+        self.unwind_when_killed.store(true, Ordering::Relaxed);
     }
 
     /// Takes one atomic step: waits out a pause, runs `f`, records the call.
@@ -64,12 +90,33 @@ impl<R: Runtime> SimProc<R> {
         call: impl FnOnce() -> String,
         f: impl FnOnce(&mut State) -> io::Result<T>,
     ) -> io::Result<T> {
+        self.step_when(call, |_| None, f)
+    }
+
+    /// Like [`SimProc::step`], but first waits (blocked, on the condvar)
+    /// while `blocker` names something to wait for.
+    pub(super) fn step_when<T: Shown>(
+        &self,
+        call: impl FnOnce() -> String,
+        blocker: impl Fn(&State) -> Option<String>,
+        f: impl FnOnce(&mut State) -> io::Result<T>,
+    ) -> io::Result<T> {
         let g = self.enter();
-        let (mut g, ready) = self.wait_until(g, |_| Poll::Ready(()));
+        let (mut g, ready) = self.wait_until(g, |s| match blocker(s) {
+            None => Poll::Ready(()),
+            Some(what) => Poll::Pending { until: None, what },
+        });
         let result = ready.and_then(|()| f(&mut g));
         self.record(&mut g, call, || show_result(&result));
         self.leave(g);
         result
+    }
+
+    /// What a write or truncate through `fd` waits for: another thread's
+    /// multi-step write to the same inode (see `inode_lock.rs`).
+    pub(super) fn write_blocker(&self, s: &State, fd: Fd) -> Option<String> {
+        let ino = s.ofd(s.ofd_id(self.who, fd).ok()?).ino;
+        s.write_blocker(ino, self.who)
     }
 
     pub(super) fn enter(&self) -> Guard<'_, R> {
@@ -128,6 +175,13 @@ impl<R: Runtime> SimProc<R> {
             }
             let paused_until = match g.proc(self.who) {
                 Ok(p) => p.paused_until,
+                Err(_)
+                    if self.unwind_when_killed.load(Ordering::Relaxed)
+                        && !std::thread::panicking() =>
+                {
+                    drop(g);
+                    std::panic::resume_unwind(Box::new(Killed { pid: self.who.pid }));
+                }
                 Err(e) => return (g, Err(e)),
             };
             let state = if paused_until > g.clock {
@@ -150,7 +204,7 @@ impl<R: Runtime> SimProc<R> {
                 Poll::Pending { until, what } => {
                     t.status = Status::Waiting(until);
                     t.waiting_for = Some(what);
-                    match g.advance_if_idle() {
+                    match g.advance_if_idle(self.shared.solo()) {
                         Idle::Busy => {
                             g.waiters += 1;
                             t_parked(&mut g, self.who, true);
@@ -185,22 +239,50 @@ impl<R: Runtime> SimProc<R> {
         }
     }
 
+    /// `write` or `pwrite`: one step, or several when it is longer than
+    /// the torn-write size; either way it first waits for any other
+    /// thread's multi-step write to the inode, and a multi-step write holds
+    /// the inode lock from its first part to its last, so writes never
+    /// interleave while readers can see one half done.
     pub(super) fn write_impl(&self, fd: Fd, buf: &[u8], at: Option<u64>) -> io::Result<usize> {
         let name = if at.is_some() { "pwrite" } else { "write" };
         let describe = |part: &[u8]| match at {
             Some(off) => format!("{name}({fd}, {}, {off})", show_bytes(part)),
             None => format!("{name}({fd}, {})", show_bytes(part)),
         };
+        let blocker = |s: &State| self.write_blocker(s, fd);
         let chunk = match self.shared.torn_write_size {
             Some(n) if buf.len() > n => n.max(1),
-            _ => return self.step(|| describe(buf), |s| s.write(self.who, fd, buf, at)),
+            _ => {
+                return self.step_when(
+                    || describe(buf),
+                    blocker,
+                    |s| s.write(self.who, fd, buf, at),
+                );
+            }
         };
         let parts = buf.len().div_ceil(chunk);
         let mut done = 0;
+        let mut locked = None;
         for (i, part) in buf.chunks(chunk).enumerate() {
             let at_i = at.map(|a| a + done as u64);
+            let last = i + 1 == parts;
             let call = || format!("{} [part {}/{parts}]", describe(part), i + 1);
-            match self.step(call, |s| s.write(self.who, fd, part, at_i)) {
+            let result = self.step_when(call, blocker, |s| {
+                let n = s.write(self.who, fd, part, at_i);
+                match (&n, locked) {
+                    (Ok(_), None) if !last => {
+                        let ino = s.ofd(s.ofd_id(self.who, fd)?).ino;
+                        s.begin_write(ino, self.who);
+                        locked = Some(ino);
+                    }
+                    (Err(_), Some(ino)) => s.end_write(ino, self.who),
+                    (Ok(_), Some(ino)) if last => s.end_write(ino, self.who),
+                    _ => {}
+                }
+                n
+            });
+            match result {
                 Ok(n) => done += n,
                 Err(e) if done == 0 => return Err(e),
                 Err(_) => break,
@@ -248,7 +330,7 @@ impl<R: Runtime> SimProc<R> {
         let result = match result {
             Ok(done) => done,
             Err(e) => {
-                g.release_hold(r); // The process died while waiting.
+                g.release_hold(self.who); // The process died while waiting.
                 Err(e)
             }
         };

@@ -18,10 +18,13 @@ pub(crate) enum Idle {
 }
 
 impl State {
-    /// Called by a process that has just marked itself waiting.
-    pub fn advance_if_idle(&mut self) -> Idle {
+    /// Called by a process that has just marked itself waiting. With
+    /// `solo`, only that process counts ([`super::SimFs::run_alone`]).
+    pub fn advance_if_idle(&mut self, solo: Option<u32>) -> Idle {
         let mut earliest: Option<Duration> = None;
-        for p in self.procs.values().filter(|p| p.alive()) {
+        let moving =
+            |pid: &u32, p: &super::state::ProcState| p.alive() && solo.is_none_or(|s| s == *pid);
+        for (_, p) in self.procs.iter().filter(|(pid, p)| moving(pid, p)) {
             for t in p.threads.values() {
                 match t.status {
                     Status::Running => return Idle::Busy,
@@ -40,7 +43,7 @@ impl State {
             }
             None => {
                 let mut waits = Vec::new();
-                for (pid, p) in self.procs.iter().filter(|(_, p)| p.alive()) {
+                for (pid, p) in self.procs.iter().filter(|(pid, p)| moving(pid, p)) {
                     for (tid, t) in &p.threads {
                         let who = if *tid == 0 {
                             format!("p{pid}")
@@ -51,10 +54,17 @@ impl State {
                         waits.push(format!("{who} waits for {what}"));
                     }
                 }
-                Idle::Deadlock(format!(
-                    "lockcheck: deadlock: every live process is blocked: {}",
-                    waits.join("; ")
-                ))
+                Idle::Deadlock(match solo {
+                    None => format!(
+                        "lockcheck: deadlock: every live process is blocked: {}",
+                        waits.join("; ")
+                    ),
+                    Some(pid) => format!(
+                        "lockcheck: deadlock: p{pid} runs alone (no other process moves until \
+                         it is done) and is blocked: {}",
+                        waits.join("; ")
+                    ),
+                })
             }
         }
     }

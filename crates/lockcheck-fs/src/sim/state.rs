@@ -13,6 +13,9 @@ use crate::errno::{Errno, err};
 use crate::path::{Components, Last, check_name};
 use crate::{Fd, FileKind, OpenOptions};
 
+/// The size `stat` reports for a directory: ext4's block size.
+pub(crate) const DIR_SIZE: u64 = 4096;
+
 /// The lowest descriptor a process gets (0, 1 and 2 are stdio).
 pub(crate) const FIRST_FD: usize = 3;
 
@@ -69,6 +72,9 @@ pub(crate) struct ThreadState {
     /// The record lock request a thread is blocked in, for EDEADLK
     /// detection.
     pub record_wait: Option<super::locks::RecordWait>,
+    /// The open file description a call of this thread holds (see
+    /// [`State::hold_ofd`]).
+    hold: Option<OfdRef>,
     /// Asleep on the condvar: a second call through the same handle now
     /// means two threads share it, which SimFs cannot track.
     pub parked: bool,
@@ -80,6 +86,7 @@ impl ThreadState {
             status: Status::Running,
             waiting_for: None,
             record_wait: None,
+            hold: None,
             parked: false,
         }
     }
@@ -137,6 +144,11 @@ pub(crate) struct State {
     next_ino: Ino,
     next_ofd_serial: u64,
     pub locks: Locks,
+    /// `RLIMIT_NOFILE`: descriptors are numbered below it.
+    pub nofile_limit: usize,
+    /// The inodes a multi-step write is under way on, and its writer
+    /// (see `inode_lock.rs`).
+    pub writing: BTreeMap<Ino, Who>,
     /// Virtual time since the simulation's start.
     pub clock: Duration,
     /// Atomic steps taken so far.
@@ -167,6 +179,8 @@ impl State {
             next_ino: ROOT + 1,
             next_ofd_serial: 0,
             locks: Locks::default(),
+            nofile_limit: 1024,
+            writing: BTreeMap::new(),
             clock: Duration::ZERO,
             steps: 0,
             trace: Vec::new(),
@@ -274,8 +288,18 @@ impl State {
         }
         let fds = std::mem::take(&mut p.fds);
         p.life = end;
+        // Its calls end with it (a killed thread's system call is aborted).
+        let holds: Vec<OfdRef> = p
+            .threads
+            .values_mut()
+            .filter_map(|t| t.hold.take())
+            .collect();
+        self.end_writes_of(pid);
         for ofd in fds.into_iter().flatten() {
             self.drop_descriptor(pid, ofd);
+        }
+        for r in holds {
+            self.put_held(r);
         }
         self.wake_all();
     }
@@ -303,10 +327,14 @@ impl State {
                 p.life = Life::Crashed;
             }
             p.fds.clear();
+            for t in p.threads.values_mut() {
+                t.hold = None;
+            }
         }
         self.ofds.clear();
         self.free_ofds.clear();
         self.locks = Locks::default();
+        self.writing.clear();
         self.durable.tree = tree.clone();
         self.durable.pending.clear();
         self.cache = tree;
@@ -338,10 +366,20 @@ impl State {
             .expect("descriptor points to a live open file description")
     }
 
+    /// The descriptor number the caller's next `open` gets: the lowest free
+    /// from 3, or `EMFILE` when every number below the limit is taken.
+    pub fn lowest_free_fd(&self, who: Who) -> io::Result<usize> {
+        let p = self.proc(who)?;
+        let taken = |n: &usize| p.fds.get(*n).is_some_and(Option::is_some);
+        (FIRST_FD..self.nofile_limit)
+            .find(|n| !taken(n))
+            .ok_or_else(|| err(Errno::EMFILE))
+    }
+
     /// Creates an open file description of `ino` and gives the caller the
     /// lowest free descriptor for it.
     pub fn new_fd(&mut self, who: Who, ino: Ino, opts: OpenOptions) -> io::Result<Fd> {
-        self.proc(who)?;
+        let n = self.lowest_free_fd(who)?;
         self.next_ofd_serial += 1;
         let ofd = Ofd {
             ino,
@@ -364,16 +402,9 @@ impl State {
             inode.open += 1;
         }
         let p = self.proc_mut(who)?;
-        if p.fds.len() < FIRST_FD {
-            p.fds.resize(FIRST_FD, None);
+        if p.fds.len() <= n {
+            p.fds.resize(n + 1, None);
         }
-        let n = match p.fds.iter().skip(FIRST_FD).position(Option::is_none) {
-            Some(i) => i + FIRST_FD,
-            None => {
-                p.fds.push(None);
-                p.fds.len() - 1
-            }
-        };
         p.fds[n] = Some(id);
         Ok(Fd(n as u32))
     }
@@ -389,22 +420,41 @@ impl State {
         Ok(())
     }
 
-    /// A call in progress takes a reference to the description behind
-    /// `fd` (`EBADF` if none), as the kernel's `fdget` does: closing the
-    /// descriptor meanwhile does not release the description.
+    /// A call in progress of thread `who` takes a reference to the
+    /// description behind `fd` (`EBADF` if none), as the kernel's `fdget`
+    /// does: closing the descriptor meanwhile does not release the
+    /// description. The reference goes with [`State::release_hold`], or
+    /// when the process ends.
     pub fn hold_ofd(&mut self, who: Who, fd: Fd) -> io::Result<OfdRef> {
         let id = self.ofd_id(who, fd)?;
         let ofd = self.ofd_mut(id);
         ofd.refs += 1;
-        Ok(OfdRef {
+        let r = OfdRef {
             id,
             serial: ofd.serial,
-        })
+        };
+        // A handle makes one call at a time (`wait_until` refuses a second
+        // thread on it), so there is no earlier hold to keep.
+        let t = self
+            .thread_mut(who)
+            .expect("a live handle's thread is registered");
+        if let Some(stale) = t.hold.replace(r) {
+            self.put_held(stale);
+        }
+        Ok(r)
     }
 
-    /// The call that held `r` is done: drops its reference (a no-op after
-    /// a power loss, which released every description).
-    pub fn release_hold(&mut self, r: OfdRef) {
+    /// The call of thread `who` is done: drops the reference it holds, if
+    /// the end of its process has not dropped it already.
+    pub fn release_hold(&mut self, who: Who) {
+        if let Some(r) = self.thread_mut(who).and_then(|t| t.hold.take()) {
+            self.put_held(r);
+        }
+    }
+
+    /// Drops a held reference (a no-op after a power loss, which released
+    /// every description).
+    fn put_held(&mut self, r: OfdRef) {
         let current = self.ofds.get(r.id).and_then(Option::as_ref);
         if current.is_some_and(|o| o.serial == r.serial) {
             self.put_ofd(r.id);
@@ -514,7 +564,11 @@ impl State {
     pub fn size(&self, ino: Ino) -> u64 {
         match self.cache.get(ino).map(|i| &i.node) {
             Some(Node::File(data)) => data.len() as u64,
-            Some(Node::Dir(entries)) => entries.len() as u64,
+            // What ext4 reports: one 4096-byte block for a directory whose
+            // entries fit in it, 0 once removed. (ext4 grows a directory by a
+            // block as entries fill it and never shrinks it; SimFs keeps one.)
+            Some(Node::Dir(_)) if self.cache.nlink(ino) == 0 => 0,
+            Some(Node::Dir(_)) => DIR_SIZE,
             None => 0,
         }
     }

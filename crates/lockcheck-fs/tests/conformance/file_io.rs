@@ -408,3 +408,50 @@ fn fsync_dir_of_a_file_fails_with_enotdir_and_of_a_missing_name_with_enoent<W: W
     assert_errno(p.fsync_dir("missing"), Errno::ENOENT);
     assert_errno(p.fsync_dir("f/x"), Errno::ENOTDIR);
 }
+
+/// One write's size: large enough that the kernel copies it in many pages.
+const MIB: usize = 1 << 20;
+
+/// Two threads of two processes each append 1 MiB with one `write`: the
+/// inode lock serializes them on Linux, so the file is one write whole,
+/// then the other. On SimFs the writes are torn into 64 KiB steps, which
+/// readers could see half done, and still never interleave.
+fn two_large_append_writes_never_interleave<W: World>(w: &W) {
+    let (p, q) = (w.process(), w.process());
+    let opts = OpenOptions::new().write(true).create(true).append(true);
+    let (fp, fq) = (open(&p, "f", opts), open(&q, "f", opts));
+    std::thread::scope(|s| {
+        s.spawn(|| assert_eq!(q.write(fq, &[b'q'; MIB]).unwrap(), MIB));
+        assert_eq!(p.write(fp, &[b'p'; MIB]).unwrap(), MIB);
+    });
+    let data = get(&p, "f");
+    assert_eq!(data.len(), 2 * MIB);
+    let (first, second) = data.split_at(MIB);
+    let whole = |half: &[u8]| half.iter().all(|&b| b == half[0]);
+    assert!(
+        whole(first) && whole(second) && first[0] != second[0],
+        "interleaved: the first MiB starts {:?}, the second {:?}",
+        &first[..8],
+        &second[..8]
+    );
+    p.close(fp).unwrap();
+    q.close(fq).unwrap();
+}
+
+mod two_large_append_writes_never_interleave {
+    #[test]
+    fn real() {
+        let w = crate::RealWorld::new();
+        super::two_large_append_writes_never_interleave(&w);
+        w.close();
+    }
+
+    #[test]
+    fn sim_with_torn_writes() {
+        let config = lockcheck_fs::SimConfig {
+            torn_write_size: Some(64 << 10),
+            ..lockcheck_fs::SimConfig::default()
+        };
+        super::two_large_append_writes_never_interleave(&crate::SimWorld::with_config(config));
+    }
+}

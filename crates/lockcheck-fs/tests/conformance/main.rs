@@ -46,6 +46,10 @@ pub trait World {
     fn exit_unreaped(&self) -> u32;
     /// Reaps the exited process `pid` (`waitpid`, as its parent).
     fn reap(&self, pid: u32);
+    /// The size `stat` gives a small directory: ext4's 4096, which SimFs
+    /// models. `None` where the file system is not ext4 (tmpfs, for one,
+    /// counts entries instead): checks of the size are then skipped.
+    fn dir_size(&self) -> Option<u64>;
 }
 
 /// A fresh temporary directory seen through `RealFs`; removed by
@@ -130,6 +134,21 @@ impl World for RealWorld {
             .expect("a child started by exit_unreaped");
         children.remove(i).wait().expect("reap the child");
     }
+
+    fn dir_size(&self) -> Option<u64> {
+        const EXT4_SUPER_MAGIC: i64 = 0xEF53;
+        let fs = rustix::fs::statfs(self.dir.path()).expect("statfs the temporary directory");
+        if fs.f_type as i64 == EXT4_SUPER_MAGIC {
+            Some(4096)
+        } else {
+            eprintln!(
+                "note: {} is not on ext4 (f_type {:#x}): directory sizes not checked",
+                self.dir.path().display(),
+                fs.f_type
+            );
+            None
+        }
+    }
 }
 
 /// A fresh simulation; each process is a `SimFs::spawn`.
@@ -142,6 +161,13 @@ impl SimWorld {
     /// An empty simulated file system with the default configuration.
     pub fn new() -> SimWorld {
         SimWorld { fs: SimFs::new() }
+    }
+
+    /// A simulated file system with the given configuration.
+    pub fn with_config(config: lockcheck_fs::SimConfig) -> SimWorld {
+        SimWorld {
+            fs: SimFs::with_config(config),
+        }
     }
 }
 
@@ -171,6 +197,10 @@ impl World for SimWorld {
 
     fn reap(&self, pid: u32) {
         self.fs.reap(pid).expect("reap an exited process");
+    }
+
+    fn dir_size(&self) -> Option<u64> {
+        Some(4096)
     }
 }
 

@@ -39,6 +39,7 @@ conformance! {
     a_trailing_slash_demands_a_directory,
     stat_of_a_missing_name_fails_with_enoent,
     stat_and_fstat_report_kind_size_and_mtime_alike,
+    a_small_directory_has_the_size_of_one_ext4_block_and_a_removed_one_zero,
 }
 
 fn hard_links_share_one_inode_and_nlink_counts_names<W: World>(w: &W) {
@@ -493,4 +494,21 @@ fn stat_and_fstat_report_kind_size_and_mtime_alike<W: World>(w: &W) {
     assert_eq!(p.fstat(dfd).unwrap().kind, FileKind::Dir);
     p.close(fd).unwrap();
     p.close(dfd).unwrap();
+}
+
+fn a_small_directory_has_the_size_of_one_ext4_block_and_a_removed_one_zero<W: World>(w: &W) {
+    let Some(block) = w.dir_size() else {
+        return; // Not ext4: see `World::dir_size`.
+    };
+    let p = w.process();
+    p.mkdir("d").unwrap();
+    put(&p, "d/f", b"contents");
+    assert_eq!(p.stat(".").unwrap().size, block);
+    assert_eq!(p.stat("d").unwrap().size, block);
+    p.mkdir("e").unwrap();
+    let fd = open(&p, "e", ro());
+    assert_eq!(p.fstat(fd).unwrap().size, block);
+    p.rmdir("e").unwrap();
+    assert_eq!(p.fstat(fd).unwrap().size, 0);
+    p.close(fd).unwrap();
 }

@@ -9,6 +9,7 @@
 //! never by sleeping. `sim_only` has the SimFs twins of these tests.
 
 use std::io::{BufRead, BufReader, Write};
+use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::process::{ChildStderr, ChildStdin, Command, Stdio};
 use std::sync::Arc;
@@ -59,6 +60,7 @@ fn child_serves_lock_commands_when_spawned_by_a_parent_test() {
                 .map(|()| String::new()),
             ["unlock", n, api] => fs.unlock(fd(n), parse_api(api)).map(|()| String::new()),
             ["close", n] => fs.close(fd(n)).map(|()| String::new()),
+            ["fill", path, limit] => Ok(fill(&Path::new(&dir).join(path), limit)),
             _ => panic!("unknown command {line:?}"),
         };
         let answer = match result {
@@ -67,6 +69,44 @@ fn child_serves_lock_commands_when_spawned_by_a_parent_test() {
         };
         eprintln!("{REPLY}{}", answer.trim_end());
     }
+}
+
+/// The child's `fill PATH LIMIT`: lowers its own soft `RLIMIT_NOFILE` to
+/// LIMIT, opens PATH until the kernel refuses, then tries to create
+/// PATH.new. Answers the highest descriptor it got, the errno, and whether
+/// PATH.new exists.
+fn fill(path: &Path, limit: &str) -> String {
+    use rustix::fs::{Mode, OFlags};
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit: u64 = limit.parse().expect("a limit");
+    let maximum = getrlimit(Resource::Nofile).maximum;
+    let lowered = Rlimit {
+        current: Some(limit),
+        maximum,
+    };
+    setrlimit(Resource::Nofile, lowered).expect("lower RLIMIT_NOFILE");
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+    let mut fds = Vec::new();
+    let refused = loop {
+        match rustix::fs::open(path, flags, Mode::empty()) {
+            Ok(fd) => fds.push(fd),
+            Err(e) => break std::io::Error::from(e),
+        }
+    };
+    let highest = fds.iter().map(|fd| fd.as_raw_fd()).max().unwrap_or(-1);
+    let new = path.with_extension("new");
+    let create = OFlags::WRONLY | OFlags::CREATE | OFlags::CLOEXEC;
+    let created = rustix::fs::open(&new, create, Mode::from_raw_mode(0o644)).is_ok();
+    let name = |e: &std::io::Error| errno_of(e).map_or("?", |e| e.name());
+    format!(
+        "{highest} {} {}",
+        name(&refused),
+        if created || new.exists() {
+            "created"
+        } else {
+            "nothing-created"
+        }
+    )
 }
 
 fn parse_api(s: &str) -> LockApi {
@@ -418,5 +458,71 @@ fn posix_deadlock_through_the_first_conflicting_lock_is_refused() {
     assert_eq!(b.call("unlock 3 posix"), "ok");
     b.finish();
     drop(me);
+    w.close();
+}
+
+/// A chain of `n` children: child `i` (1-based) holds an exclusive POSIX
+/// lock on `f{i}` and is asleep asking for `f{i-1}`; this process holds
+/// `f0` and then asks for `f{n}`, blocking. The kernel's check walks the
+/// chain from child `n` back to this process in `n` owners, and gives up
+/// past 11 (`MAX_DEADLK_ITERATIONS`). Returns what the request returned,
+/// or `None` if it went to sleep (the children are then killed, which lets
+/// it through).
+fn posix_deadlock_chain(n: usize) -> Option<Result<(), Option<Errno>>> {
+    let w = RealWorld::new();
+    let me = Arc::new(w.process());
+    for i in 0..=n {
+        put(&*me, &format!("f{i}"), b"");
+    }
+    let f0 = open(&*me, "f0", rw());
+    assert_locks(&*me, f0, Posix, Exclusive);
+    let mut children = Vec::new();
+    for i in 1..=n {
+        let mut child = Child::spawn(w.path());
+        let mine = child.open(&format!("f{i}"), "rw");
+        let next = child.open(&format!("f{}", i - 1), "rw");
+        assert_eq!(child.call(&format!("lock {} posix ex", mine.0)), "ok");
+        child.send(&format!("lockw {} posix ex", next.0));
+        crate::common::wait_for_kernel_waiters(&w.path().join(format!("f{}", i - 1)), 1);
+        children.push(child);
+    }
+    let last = open(&*me, &format!("f{n}"), rw());
+    let request = {
+        let me = Arc::clone(&me);
+        std::thread::spawn(move || {
+            me.lock(last, Posix, Exclusive, Wait::Block)
+                .map_err(|e| errno_of(&e))
+        })
+    };
+    let asleep = asleep_or_returned(&w.path().join(format!("f{n}")), &request);
+    if asleep {
+        for child in &mut children {
+            child.kill();
+        }
+    }
+    let result = request.join().expect("the requesting thread");
+    drop(children);
+    drop(me);
+    w.close();
+    (!asleep).then_some(result)
+}
+
+#[test]
+fn posix_deadlock_check_follows_a_chain_of_eleven_owners() {
+    assert_eq!(posix_deadlock_chain(11), Some(Err(Some(Errno::EDEADLK))));
+}
+
+#[test]
+fn posix_deadlock_check_gives_up_past_eleven_owners_and_the_request_sleeps() {
+    assert_eq!(posix_deadlock_chain(12), None);
+}
+/// Sim twin: `sim_only::descriptors_are_numbered_below_nofile_limit_then_open_fails_with_emfile`.
+#[test]
+fn the_kernel_numbers_descriptors_below_rlimit_nofile_then_open_fails_with_emfile() {
+    let w = RealWorld::new();
+    put(&w.process(), "f", b"");
+    let mut child = Child::spawn(w.path());
+    assert_eq!(child.call("fill f 64"), "ok 63 EMFILE nothing-created");
+    child.finish();
     w.close();
 }

@@ -408,7 +408,6 @@ fn a_waiter_whose_descriptor_was_closed_still_counts_as_blocked_for_deadlock_rep
     let (w, h) = thread::scope(|s| {
         let w =
             s.spawn(|| catch_unwind(AssertUnwindSafe(|| waiter.flock(n, Exclusive, Wait::Block))));
-        assert!(fs.blocked_pids().is_empty() || fs.blocked_pids() == [p.pid()]);
         while !fs.blocked_pids().contains(&p.pid()) {
             thread::yield_now();
         }
@@ -427,4 +426,105 @@ fn a_waiter_whose_descriptor_was_closed_still_counts_as_blocked_for_deadlock_rep
         let message = panic_message(&*panic);
         assert!(message.starts_with("lockcheck: deadlock:"), "{message}");
     }
+}
+
+#[test]
+fn a_crash_ends_a_blocked_call_at_once_with_the_locks_of_its_description() {
+    let fs: SimFs = SimFs::new();
+    let (holder, p, probe) = (fs.spawn(), fs.spawn(), fs.spawn());
+    put(&holder, "a", b"");
+    let held = open(&holder, "a", rw());
+    assert_locks(&holder, held, Flock, Exclusive);
+    let d = open(&p, "a", rw());
+    assert_locks(&p, d, Ofd, Exclusive);
+    let waiter = p.thread();
+    let probe_fd = open(&probe, "a", rw());
+    thread::scope(|s| {
+        let call = s.spawn(|| waiter.flock(d, Exclusive, Wait::Block));
+        assert!(asleep_or_returned(&fs, &p, &call), "the call waits");
+        assert_would_block(&probe, probe_fd, Ofd, Shared);
+        fs.crash(p.pid());
+        // In the crash's own step: the call no longer holds the description.
+        assert_locks(&probe, probe_fd, Ofd, Exclusive);
+        assert_errno(call.join().unwrap(), Errno::ESRCH);
+    });
+}
+
+/// Twin of `os_processes::posix_deadlock_chain`: `None` if the request
+/// went to sleep.
+fn posix_deadlock_chain(n: usize) -> Option<Result<(), Option<Errno>>> {
+    let fs: SimFs = SimFs::new();
+    let me = fs.spawn();
+    // A process that makes no call counts as running: when the check gives
+    // up, the cycle is a deadlock SimFs would otherwise report as one.
+    let _bystander = fs.spawn();
+    for i in 0..=n {
+        put(&me, &format!("f{i}"), b"");
+    }
+    let f0 = open(&me, "f0", rw());
+    assert_locks(&me, f0, Posix, Exclusive);
+    let procs: Vec<SimProc> = (1..=n).map(|_| fs.spawn()).collect();
+    thread::scope(|s| {
+        for (i, p) in procs.iter().enumerate().map(|(i, p)| (i + 1, p)) {
+            let mine = open(p, &format!("f{i}"), rw());
+            let next = open(p, &format!("f{}", i - 1), rw());
+            assert_locks(p, mine, Posix, Exclusive);
+            let wait = s.spawn(move || p.lock(next, Posix, Exclusive, Wait::Block));
+            assert!(asleep_or_returned(&fs, p, &wait), "p{} waits", p.pid());
+        }
+        let last = open(&me, &format!("f{n}"), rw());
+        let me = &me;
+        let request = s.spawn(move || me.lock(last, Posix, Exclusive, Wait::Block));
+        let asleep = asleep_or_returned(&fs, me, &request);
+        for p in &procs {
+            fs.crash(p.pid());
+        }
+        let result = request.join().unwrap().map_err(|e| errno_of(&e));
+        (!asleep).then_some(result)
+    })
+}
+
+#[test]
+fn posix_deadlock_check_follows_a_chain_of_eleven_owners() {
+    assert_eq!(posix_deadlock_chain(11), Some(Err(Some(Errno::EDEADLK))));
+}
+
+#[test]
+fn posix_deadlock_check_gives_up_past_eleven_owners_and_the_request_sleeps() {
+    assert_eq!(posix_deadlock_chain(12), None);
+}
+
+/// Twin of `os_processes::the_kernel_numbers_descriptors_below_rlimit_nofile_then_open_fails_with_emfile`,
+/// with the default limit: a loop that leaks descriptors meets `EMFILE`.
+#[test]
+fn descriptors_are_numbered_below_nofile_limit_then_open_fails_with_emfile() {
+    let fs: SimFs = SimFs::new();
+    let p = fs.spawn();
+    put(&p, "f", b"");
+    let mut fds = Vec::new();
+    let refused = loop {
+        match p.open("f", ro()) {
+            Ok(fd) => fds.push(fd),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(fds.len(), 1021, "3 to 1023: RLIMIT_NOFILE is 1024");
+    assert_eq!(fds.last(), Some(&lockcheck_fs::Fd(1023)));
+    assert_errno::<()>(Err(refused), Errno::EMFILE);
+    // The descriptor comes first: a full table creates nothing.
+    let create = lockcheck_fs::OpenOptions::new().write(true).create(true);
+    assert_errno(p.open("f.new", create), Errno::EMFILE);
+    assert!(!p.exists("f.new").unwrap());
+    // Closing one frees its number for the next open.
+    p.close(lockcheck_fs::Fd(10)).unwrap();
+    assert_eq!(p.open("f", ro()).unwrap(), lockcheck_fs::Fd(10));
+    let small = SimFs::with_config(lockcheck_fs::SimConfig {
+        nofile_limit: 64,
+        ..lockcheck_fs::SimConfig::default()
+    });
+    let q = small.spawn();
+    put(&q, "f", b"");
+    let opened: Vec<_> = std::iter::from_fn(|| q.open("f", ro()).ok()).collect();
+    assert_eq!(opened.last(), Some(&lockcheck_fs::Fd(63)));
+    assert_errno(q.open("f", ro()), Errno::EMFILE);
 }
