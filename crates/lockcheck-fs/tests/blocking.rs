@@ -536,3 +536,27 @@ fn realfs_closing_a_descriptor_a_blocked_call_holds_drops_the_process_posix_lock
     holder.unlock(held, LockApi::Flock).unwrap();
     call.join().unwrap().unwrap();
 }
+
+#[test]
+fn is_blocked_holds_exactly_while_a_simulated_thread_waits_for_a_lock() {
+    let fs = SimFs::new();
+    let (holder, waiter) = (fs.spawn(), Arc::new(fs.spawn()));
+    let held = holder.open("f", rw_create()).unwrap();
+    holder
+        .lock(held, LockApi::Flock, LockKind::Exclusive, Wait::NonBlock)
+        .unwrap();
+    let fd = waiter.open("f", rw_create()).unwrap();
+    assert!(!waiter.is_blocked(), "an idle thread is not blocked");
+    let w = Arc::clone(&waiter);
+    let t = std::thread::spawn(move || w.lock(fd, LockApi::Flock, LockKind::Shared, Wait::Block));
+    // Waits for the fact, not for a time.
+    while !waiter.is_blocked() {
+        std::thread::yield_now();
+    }
+    holder.unlock(held, LockApi::Flock).unwrap();
+    t.join().unwrap().unwrap();
+    assert!(
+        !waiter.is_blocked(),
+        "a woken thread that got its lock is not blocked"
+    );
+}

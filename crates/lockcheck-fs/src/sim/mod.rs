@@ -1,6 +1,7 @@
 //! SimFs: a deterministic in-memory model of a POSIX file system shared by
 //! simulated processes. Its semantics are stated once, in the crate docs.
 
+mod blocked;
 mod calls;
 mod config;
 mod durable;
@@ -304,12 +305,8 @@ impl<R: Runtime> SimFs<R> {
     /// sorted: a test can wait for this fact instead of for time.
     pub fn blocked_pids(&self) -> Vec<u32> {
         self.with_state(|s| {
-            let blocked = |p: &state::ProcState| {
-                p.alive()
-                    && p.threads
-                        .values()
-                        .any(|t| t.parked && t.status == state::Status::Waiting(None))
-            };
+            let blocked =
+                |p: &state::ProcState| p.alive() && p.threads.values().any(|t| t.blocked_on_lock());
             s.procs
                 .iter()
                 .filter(|(_, p)| blocked(p))

@@ -18,7 +18,8 @@
 //! read, write, seek, descriptors, fsync), `paths` (resolution, bad paths),
 //! `locks` (flock, POSIX, OFD), `process_info` (Clock and ProcessInfo), `os_processes` (real OS
 //! processes), `sim_only`. Random call sequences compared call by call
-//! live in the proptest differential test (`tests/differential.rs`).
+//! live in the proptest differential test (`tests/differential/`), which
+//! runs two real OS processes with two threads each.
 
 use std::fmt::Debug;
 use std::io;
