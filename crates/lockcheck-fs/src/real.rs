@@ -243,12 +243,25 @@ impl Fs for RealFs {
         };
         drop(table);
         if Arc::strong_count(&owned) > 1 {
-            // A call in progress on another thread still holds the OS
-            // descriptor (as the kernel holds the file), so it stays open
-            // until that call returns. The close must still drop this
-            // process's POSIX locks on the file now, as close(2) does:
-            // closing a duplicate makes the kernel do exactly that.
-            drop(rustix::io::dup(&*owned)?);
+            // A call in progress on another thread holds the OS descriptor,
+            // and the kernel holds its file until that call returns. The
+            // close must take effect now, as close(2) does: put /dev/null
+            // over the OS number, which closes the file's descriptor in
+            // the kernel (dropping this process's POSIX locks on it) while
+            // the call in progress keeps the file itself. When that call
+            // returns, only /dev/null is closed, so POSIX locks taken in
+            // between survive; and a POSIX lock call that waited sees its
+            // number no longer maps to its file and fails with EBADF (the
+            // kernel's close-race check in fcntl_setlk).
+            let null =
+                rustix::fs::open("/dev/null", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+            // SAFETY: both numbers are open descriptors of this process;
+            // dup3 replaces the second atomically and takes ownership of
+            // neither, and `owned` keeps owning its number (now /dev/null).
+            let r = unsafe { libc::dup3(null.as_raw_fd(), owned.as_raw_fd(), libc::O_CLOEXEC) };
+            if r < 0 {
+                return Err(io::Error::last_os_error());
+            }
         }
         Ok(())
     }
@@ -391,18 +404,9 @@ impl Fs for RealFs {
                 };
                 retry(|| rustix::fs::flock(f.as_fd(), op))
             }
-            LockApi::Posix => {
-                record_lock(f.as_fd(), false, Some(kind), wait)?;
-                // The kernel's close-race check (fcntl_setlk): if another
-                // thread closed `fd` while the call waited, drop the lock
-                // just taken and fail.
-                let same = self.get(fd).is_ok_and(|now| Arc::ptr_eq(&now, &f));
-                if !same {
-                    record_lock(f.as_fd(), false, None, Wait::NonBlock)?;
-                    return Err(err(Errno::EBADF));
-                }
-                Ok(())
-            }
+            // If another thread closes `fd` while this waits, the kernel's
+            // own close-race check (see `close`) undoes the lock: EBADF.
+            LockApi::Posix => record_lock(f.as_fd(), false, Some(kind), wait),
             LockApi::Ofd => record_lock(f.as_fd(), true, Some(kind), wait),
         }
     }
