@@ -2,23 +2,9 @@
 //! list, run as a user runs them.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn lockcheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockcheck"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("LOCKCHECK_SEED")
-        .env_remove("LOCKCHECK_ITERATIONS")
-        .env_remove("LOCKCHECK_PREEMPTIONS")
-        .env_remove("LOCKCHECK_REPLAY")
-        .output()
-        .expect("the lockcheck binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{lockcheck, text};
 
 #[test]
 fn check_models_gives_every_model_its_expected_verdict_and_exits_0() {

@@ -4,22 +4,8 @@
 //! 12 fault threads), one with a single process, and one that deadlocks in
 //! its `before` steps.
 
-use std::process::{Command, Output};
-
-fn lockcheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockcheck"))
-        .args(args)
-        .env_remove("LOCKCHECK_SEED")
-        .env_remove("LOCKCHECK_ITERATIONS")
-        .env_remove("LOCKCHECK_PREEMPTIONS")
-        .env_remove("LOCKCHECK_REPLAY")
-        .output()
-        .expect("the lockcheck binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{lockcheck, text};
 
 /// Checks `model` (expected to fail: exit 1), then runs the printed replay
 /// command and asserts it reports the same violation; returns the
