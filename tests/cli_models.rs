@@ -85,11 +85,11 @@ fn model_file(name: &str, text: &str) -> (tempfile::TempDir, String) {
 
 #[test]
 fn a_model_whose_every_acquire_fails_is_vacuous_not_safe_and_fails_the_gate() {
-    // A lock file left by an earlier run names pid 100, which a live
+    // A lock file left by an earlier run names pid 101, which a live
     // process of this run has: no acquire ever succeeds.
     let vacuous = "protocol = \"lockfile/write-temp-then-replace\"\nworkload = \"holder-and-contender\"\n\
                    expect = \"safe\"\n[[file]]\npath = \"agent.lock\"\ncontents = '{\"owner\": \
-                   \"earlier-run\", \"pid\": 100, \"acquired_at\": 1735689600.0, \
+                   \"earlier-run\", \"pid\": 101, \"acquired_at\": 1735689600.0, \
                    \"refreshed_at\": 1735689600.0}'\n[explore]\niterations = 100\n";
     let (_dir, path) = model_file("nothing-happens", vacuous);
     let out = lockcheck(&["check", &path]);

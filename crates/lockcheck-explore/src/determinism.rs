@@ -28,7 +28,11 @@ impl Scenario {
     /// Runs `schedule` twice, traced, and checks that the traces are
     /// identical; returns the trace.
     pub fn check_deterministic(&self, schedule: &str) -> Result<Vec<TraceEvent>, ExploreError> {
+        if self.processes.is_empty() {
+            return Err(ExploreError::NoProcesses);
+        }
         let choices = decode(schedule)?;
+        self.check_setup()?;
         let a = replay(self, choices.clone(), true)
             .map_err(ExploreError::Limit)?
             .execution

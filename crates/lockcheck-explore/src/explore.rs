@@ -2,7 +2,6 @@
 //! that each schedule is recorded, the first violation stops the search,
 //! and its schedule is shrunk and handed back replayable; or loom.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,7 +13,7 @@ use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 use crate::ctx::Ctx;
 use crate::loom_search::{loom_can_run, loom_search};
 use crate::pct::Pct;
-use crate::quiet::quietly;
+use crate::quiet::quietly_catching;
 use crate::reach::Tally;
 use crate::report::{Counterexample, Report};
 use crate::run::{Execution, execute};
@@ -94,17 +93,15 @@ pub(crate) fn replay(
     let out: Arc<Mutex<Option<Execution>>> = Arc::default();
     let (s, o) = (Arc::new(scenario.clone()), out.clone());
     let scheduler = Recording::new(Guided::new(choices), log.clone(), Arc::default());
-    let run = quietly(|| {
-        catch_unwind(AssertUnwindSafe(|| {
-            Runner::new(scheduler, shuttle_config()).run(move || {
-                *o.lock().unwrap() = Some(execute::<ShuttleRuntime>(&s, run_custom, trace));
-            })
-        }))
+    let run = quietly_catching(|| {
+        Runner::new(scheduler, shuttle_config()).run(move || {
+            *o.lock().unwrap() = Some(execute::<ShuttleRuntime>(&s, run_custom, trace));
+        })
     });
-    if let Err(panic) = run {
-        match Limit::from_panic(&panic_message(&*panic)) {
+    if let Err(escaped) = run {
+        match Limit::from_panic(&escaped.payload_text()) {
             Some(limit) => return Err(limit),
-            None => std::panic::resume_unwind(panic),
+            None => escaped.unexpected(),
         }
     }
     let execution = out.lock().unwrap().take().expect("the schedule ran once");
@@ -218,16 +215,11 @@ pub(crate) fn shuttle_search(
         log.clone(),
         stop,
     );
-    let run = quietly(|| {
-        catch_unwind(AssertUnwindSafe(|| {
-            Runner::new(scheduler, shuttle_config()).run(body)
-        }))
-    });
-    if let Err(panic) = run {
-        let message = panic_message(&*panic);
-        match Limit::from_panic(&message) {
+    let run = quietly_catching(|| Runner::new(scheduler, shuttle_config()).run(body));
+    if let Err(escaped) = run {
+        match Limit::from_panic(&escaped.payload_text()) {
             Some(limit) => tally.lock().unwrap().stopped(limit),
-            None => std::panic::resume_unwind(panic),
+            None => escaped.unexpected(),
         }
     }
     let found = found.lock().unwrap().take().map(|execution| Found {
@@ -235,15 +227,6 @@ pub(crate) fn shuttle_search(
         schedule: log.lock().unwrap().clone(),
     });
     (count.load(Ordering::Relaxed), found)
-}
-
-/// The text of a panic's payload.
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "a panic with no message".into())
 }
 
 impl Scenario {

@@ -2,15 +2,14 @@
 //! programs of protocol operations, within loom's limits (threads,
 //! branches).
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use lockcheck_fs::sync::LoomRuntime;
 
 use crate::ctx::Ctx;
-use crate::explore::{ExploreError, Ticker, panic_message};
-use crate::quiet::quietly;
+use crate::explore::{ExploreError, Ticker};
+use crate::quiet::quietly_catching;
 use crate::reach::Tally;
 use crate::run::{Execution, execute};
 use crate::scenario::{Fault, Program, Scenario};
@@ -72,30 +71,33 @@ pub(crate) fn loom_search(
     builder.preemption_bound = Some(preemptions);
     builder.max_branches = LOOM_MAX_BRANCHES;
     builder.max_threads = LOOM_MAX_THREADS;
-    let outcome = quietly(|| {
-        catch_unwind(AssertUnwindSafe(|| {
-            builder.check(move || {
-                let n = count2.fetch_add(1, Ordering::Relaxed) + 1;
-                let execution = execute::<LoomRuntime>(&s, no_custom, trace);
-                ticker.tick(n);
-                let limited = tally2.lock().unwrap().add(&execution);
-                if execution.violation.is_some() {
-                    *found2.lock().unwrap() = Some(execution);
-                    std::panic::resume_unwind(Box::new(Stop));
-                }
-                if limited {
-                    std::panic::resume_unwind(Box::new(Stop));
-                }
-            })
-        }))
+    // Loom reads these from its environment; a verdict must not depend on
+    // them (a duration or permutation cap would stop it early, unsaid).
+    builder.max_duration = None;
+    builder.max_permutations = None;
+    builder.checkpoint_file = None;
+    let outcome = quietly_catching(|| {
+        builder.check(move || {
+            let n = count2.fetch_add(1, Ordering::Relaxed) + 1;
+            let execution = execute::<LoomRuntime>(&s, no_custom, trace);
+            ticker.tick(n);
+            let limited = tally2.lock().unwrap().add(&execution);
+            if execution.violation.is_some() {
+                *found2.lock().unwrap() = Some(execution);
+                std::panic::resume_unwind(Box::new(Stop));
+            }
+            if limited {
+                std::panic::resume_unwind(Box::new(Stop));
+            }
+        })
     });
     let found = found.lock().unwrap().take();
-    if let Err(panic) = outcome
-        && !panic.is::<Stop>()
+    if let Err(escaped) = outcome
+        && !escaped.payload.is::<Stop>()
     {
-        match Limit::from_panic(&panic_message(&*panic)) {
+        match Limit::from_panic(&escaped.payload_text()) {
             Some(limit) => tally.lock().unwrap().stopped(limit),
-            None => std::panic::resume_unwind(panic),
+            None => escaped.unexpected(),
         }
     }
     (count.load(Ordering::Relaxed), found)

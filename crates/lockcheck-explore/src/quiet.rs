@@ -7,8 +7,9 @@
 //!
 //! Silent is not hidden: the hook keeps the message and place of the last
 //! panic, and a panic that escapes the exploration (one no execution
-//! turned into a violation: a bug in lockcheck, a scheduler refusing a
-//! scenario) is printed, message and place, before it goes on unwinding.
+//! turned into a violation and that is no limit of the explorer: a bug in
+//! lockcheck or in code it runs) is printed, message and place, before it
+//! goes on unwinding.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -23,24 +24,26 @@ thread_local! {
 
 static INSTALL: Once = Once::new();
 
-/// Runs `f` with this thread's panics silent; a panic out of `f` is
-/// printed on standard error (see the module docs), then unwinds on.
-pub(crate) fn quietly<T>(f: impl FnOnce() -> T) -> T {
-    match quietly_catching(f) {
-        Ok(value) => value,
-        Err(escaped) => {
-            eprintln!("{}", escaped.message);
-            resume_unwind(escaped.payload)
-        }
-    }
-}
-
 /// A panic that escaped a quiet exploration.
 pub(crate) struct Escaped {
     /// What to tell the user: the panic's message and place.
     pub message: String,
     /// The panic, to unwind on with.
     pub payload: Box<dyn Any + Send>,
+}
+
+impl Escaped {
+    /// The text of the panic's payload (without its place).
+    pub(crate) fn payload_text(&self) -> String {
+        payload_message(self.payload.as_ref())
+    }
+
+    /// A panic no caller expected: tells the user its message and place
+    /// on standard error, then unwinds on with it.
+    pub(crate) fn unexpected(self) -> ! {
+        eprintln!("{}", self.message);
+        resume_unwind(self.payload)
+    }
 }
 
 /// Runs `f` with this thread's panics silent, catching a panic out of it.

@@ -249,7 +249,7 @@ fn fault_target(fault: &Fault) -> Option<usize> {
 }
 
 fn report_panic(ghost: &Ghost, index: usize, panic: Box<dyn Any + Send>) {
-    let message = crate::explore::panic_message(&*panic);
+    let message = crate::quiet::payload_message(&*panic);
     if let Some(limit) = Limit::from_panic(&message) {
         // The explorer's budget, not the process, failed: no violation.
         let mut g = ghost.lock();
@@ -273,17 +273,29 @@ pub(crate) fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) -> Result<()
         return Ok(()); // Nothing to do: save the setup process's steps.
     }
     let p = fs.spawn();
+    let pid = lockcheck_fs::ProcessInfo::pid(&p);
+    let made = make_files(scenario, &p);
+    drop(p);
+    // The harness is the setup process's parent and waits for it: its pid
+    // is free again, not a zombie that answers kill(pid, 0).
+    let _ = fs.reap(pid);
+    made
+}
+
+/// The setup's work, by its process `p`: the starting files, then what
+/// the protocol needs.
+fn make_files<R: Runtime>(scenario: &Scenario, p: &SimProc<R>) -> Result<(), SetupError> {
     for (index, (path, contents)) in scenario.files.iter().enumerate() {
         if let Some(parent) = Path::new(path).parent() {
-            mkdirs(&p, parent);
+            mkdirs(p, parent);
         }
         p.write_file(path, contents)
-            .map_err(|e| SetupError::file(scenario, &p, index, &e))?;
+            .map_err(|e| SetupError::file(scenario, p, index, &e))?;
     }
     let needs = |path: &str, e: &dyn std::fmt::Display| SetupError::needs(scenario, path, e);
     match &scenario.protocol {
         Some(Protocol::Flock { .. }) => {
-            mkdirs(&p, Path::new(FLOCK_DIR));
+            mkdirs(p, Path::new(FLOCK_DIR));
             match p.stat(FLOCK_DIR) {
                 Ok(m) if m.kind == lockcheck_fs::FileKind::Dir => {}
                 Ok(_) => return Err(needs(FLOCK_DIR, &"it is a file")),
@@ -294,7 +306,7 @@ pub(crate) fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) -> Result<()
             if !scenario.files.iter().any(|(path, _)| path == REGISTRY) =>
         {
             LockedRegistryFile::new(REGISTRY, *method)
-                .create(&p, &Registry::default())
+                .create(p, &Registry::default())
                 .map_err(|e| needs(REGISTRY, &e))?;
         }
         Some(Protocol::TaskBoard { scope }) => {
@@ -303,7 +315,7 @@ pub(crate) fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) -> Result<()
                 .map(|id| Task::new(id, "pending"))
                 .collect();
             TaskBoard::new(TASKBOARD, *scope)
-                .create(&p, &Board::todo2(tasks))
+                .create(p, &Board::todo2(tasks))
                 .map_err(|e| needs(TASKBOARD, &e))?;
         }
         Some(Protocol::Claim { variant }) => {
@@ -314,7 +326,7 @@ pub(crate) fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) -> Result<()
                     if let Op::Claim(task) = op
                         && !p.exists(pool.available_path(task)).unwrap_or(false)
                     {
-                        pool.add_task(&p, task, &json!({"id": task}))
+                        pool.add_task(p, task, &json!({"id": task}))
                             .map_err(|e| needs(POOL_DIR, &e))?;
                     }
                 }

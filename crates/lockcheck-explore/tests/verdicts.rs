@@ -34,9 +34,9 @@ fn random(iterations: usize) -> Strategy {
 
 #[test]
 fn a_scenario_whose_every_acquire_fails_is_vacuous_and_no_claim_of_safety() {
-    // A lock file left by an earlier run names pid 100, which process 0
+    // A lock file left by an earlier run names pid 101, which process 0
     // of this run has: the lock never looks stale, every acquire fails.
-    let record = r#"{"owner": "earlier-run", "pid": 100, "acquired_at": 1735689600.0, "refreshed_at": 1735689600.0}"#;
+    let record = r#"{"owner": "earlier-run", "pid": 101, "acquired_at": 1735689600.0, "refreshed_at": 1735689600.0}"#;
     let report = free_start(Refresh::WriteTempThenReplace)
         .file("agent.lock", record)
         .explore_exactly(random(200))
@@ -54,6 +54,21 @@ fn a_scenario_whose_every_acquire_fails_is_vacuous_and_no_claim_of_safety() {
         message.contains("vacuous (processes 0, 1 got nowhere)"),
         "{message}"
     );
+}
+
+#[test]
+fn the_setup_process_is_reaped_so_a_lock_file_naming_its_pid_is_stale() {
+    // Pid 100 wrote the starting files and exited; the harness, its
+    // parent, reaped it: kill(100, 0) fails, the lock is stale, taken over.
+    let record = r#"{"owner": "earlier-run", "pid": 100, "acquired_at": 1735689600.0, "refreshed_at": 1735689600.0}"#;
+    let protocol = Protocol::lockfile(Refresh::WriteTempThenReplace);
+    let report = Scenario::protocol("stale", protocol)
+        .file("agent.lock", record)
+        .ops([Op::Acquire, Op::Critical, Op::Release])
+        .explore_exactly(random(20))
+        .unwrap();
+    assert_eq!(report.verdict(), Verdict::Safe);
+    assert_eq!(report.reached.processes[0].entered, 20);
 }
 
 #[test]

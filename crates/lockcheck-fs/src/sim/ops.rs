@@ -229,6 +229,9 @@ impl State {
         }
         let from_name = s.name(Errno::EBUSY)?;
         let src = s.ino.ok_or_else(|| err(Errno::ENOENT))?;
+        // The kernel looks the new name up (ENAMETOOLONG) right after the
+        // old one, before it checks kinds and trailing slashes.
+        let to_name = d.name(Errno::EBUSY)?;
         let src_kind = self.kind(src);
         if src_kind == FileKind::File && (from.trailing_slash || to.trailing_slash) {
             return Err(err(Errno::ENOTDIR));
@@ -236,7 +239,6 @@ impl State {
         if d.ancestors.contains(&src) {
             return Err(err(Errno::EINVAL)); // Into its own subdirectory.
         }
-        let to_name = d.name(Errno::EBUSY)?;
         if let Some(dst) = d.ino {
             if s.ancestors.contains(&dst) {
                 return Err(err(Errno::ENOTEMPTY)); // Over its own ancestor.

@@ -17,6 +17,7 @@ conformance! {
     a_nul_byte_in_a_path_fails_with_einval,
     a_name_over_255_bytes_fails_with_enametoolong_when_it_is_looked_up,
     a_path_of_4096_bytes_or_more_fails_with_enametoolong,
+    rename_looks_up_a_too_long_new_name_before_checking_the_old_names_kind,
 }
 
 fn dotdot_after_a_file_fails_with_enotdir<W: World>(w: &W) {
@@ -183,4 +184,21 @@ fn a_path_of_4096_bytes_or_more_fails_with_enametoolong<W: World>(w: &W) {
     assert_errno(p.unlink(&long), Errno::ENAMETOOLONG);
     assert_errno(p.rename(&long, "g"), Errno::ENAMETOOLONG);
     assert_eq!(p.read_dir(".").unwrap(), ["f"]);
+}
+
+/// Found by the two-process differential: the kernel looks the new name
+/// up right after the old one, so a new name over 255 bytes is
+/// `ENAMETOOLONG` even where the old path's kind or trailing slash is
+/// wrong too; a missing old name still comes first.
+fn rename_looks_up_a_too_long_new_name_before_checking_the_old_names_kind<W: World>(w: &W) {
+    let p = w.process();
+    put(&p, "a", b"file");
+    p.mkdir("d").unwrap();
+    let long = "n".repeat(256);
+    assert_errno(p.rename("a/", &long), Errno::ENAMETOOLONG);
+    assert_errno(p.rename("a", format!("{long}/")), Errno::ENAMETOOLONG);
+    assert_errno(p.rename("d/", format!("d/{long}")), Errno::ENAMETOOLONG);
+    assert_errno(p.rename("missing", &long), Errno::ENOENT);
+    assert_errno(p.rename("a/", "b"), Errno::ENOTDIR);
+    assert_eq!(p.read_dir(".").unwrap(), ["a", "d"]);
 }

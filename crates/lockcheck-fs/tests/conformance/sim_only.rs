@@ -110,8 +110,9 @@ fn only_an_exited_process_can_be_reaped_and_only_then_its_pid_is_reused() {
     let again = fs.spawn_with_pid(pid).unwrap();
     assert!(me.is_alive(pid), "the pid is alive again: another process");
     assert_eq!(again.pid(), pid);
+    // The harness's act, like sync_all: no process's step, not traced.
     let trace: Vec<String> = fs.trace().iter().map(|e| e.call.clone()).collect();
-    assert!(trace.contains(&"reap (waitpid)".to_string()), "{trace:?}");
+    assert!(!trace.iter().any(|c| c.contains("reap")), "{trace:?}");
 }
 
 #[test]
