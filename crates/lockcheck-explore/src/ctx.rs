@@ -119,7 +119,12 @@ impl<R: Runtime> Ctx<R> {
     }
 
     /// A check of the process's own failed: the `assertion` property.
+    /// Ignored once the process has been killed by a fault: nothing it
+    /// does after its crash is its own.
     pub fn fail(&self, detail: impl Into<String>) {
+        if self.crashed() {
+            return;
+        }
         let detail = format!("process {}: {}", self.index, detail.into());
         self.ghost.violate(Property::Assertion, detail);
     }

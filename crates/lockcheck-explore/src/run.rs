@@ -250,6 +250,12 @@ fn fault_target(fault: &Fault) -> Option<usize> {
 
 fn report_panic(ghost: &Ghost, index: usize, panic: Box<dyn Any + Send>) {
     let message = crate::quiet::payload_message(&*panic);
+    if ghost.lock().crashed.contains(&index) {
+        // Killed by a fault: whatever ran after the kill (a destructor's
+        // call, a call that did not unwind because another task was
+        // unwinding on the same OS thread) is not the process's doing.
+        return;
+    }
     if let Some(limit) = Limit::from_panic(&message) {
         // The explorer's budget, not the process, failed: no violation.
         let mut g = ghost.lock();

@@ -225,6 +225,34 @@ fn a_process_killed_by_a_crash_fault_runs_none_of_its_code_after_the_kill() {
     assert!(report.reached.processes[0].completed < 4 * 500, "{report}");
 }
 
+#[test]
+fn what_a_killed_process_does_after_the_kill_is_never_its_violation() {
+    // Process 0 catches the unwinding of its killed calls and then panics
+    // and fails an assertion of its own: code that ran only because it
+    // caught the kill. Nothing it does after the kill is reported.
+    let report = Scenario::new("killed, caught, panics")
+        .process(|cx| {
+            for i in 0..4 {
+                let p = cx.proc();
+                let call = catch_unwind(AssertUnwindSafe(|| p.write_file(format!("f{i}"), b"x")));
+                if call.is_err() {
+                    cx.fail("my write was cut short");
+                    panic!("process 0 goes on after its kill");
+                }
+                cx.completed();
+            }
+        })
+        .process(|cx| {
+            cx.proc().write_file("g", b"y").unwrap();
+            cx.completed();
+        })
+        .fault(Fault::Crash { process: 0 })
+        .explore_exactly(random(500))
+        .unwrap();
+    assert_eq!(report.verdict(), Verdict::Safe, "{report}");
+    assert!(report.reached.processes[0].completed < 4 * 500, "{report}");
+}
+
 /// Two processes that each take the same flock lock before any process
 /// starts: the second waits for the first, which cannot run yet.
 fn both_acquire_before() -> Scenario {
