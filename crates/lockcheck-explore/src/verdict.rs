@@ -21,6 +21,9 @@ pub enum Limit {
         /// The limit.
         max: usize,
     },
+    /// The end of SimFs's virtual time (400 years): a process began a
+    /// sleep there, which can never end, and nothing else could run.
+    VirtualClock,
 }
 
 /// Most branches loom may take in one execution (loom's own default,
@@ -47,6 +50,11 @@ impl Limit {
             Some(Limit::ShuttleSteps {
                 max: SHUTTLE_MAX_STEPS,
             })
+        } else if message.starts_with("lockcheck: deadlock")
+            && message.contains(lockcheck_fs::CLOCK_LIMIT_WAIT)
+        {
+            // Stuck only because time ran out: a limit, not a deadlock.
+            Some(Limit::VirtualClock)
         } else {
             None
         }
@@ -62,6 +70,7 @@ impl fmt::Display for Limit {
             Limit::ShuttleSteps { max } => {
                 write!(f, "shuttle's step limit ({max} steps in one execution)")
             }
+            Limit::VirtualClock => write!(f, "the end of virtual time (400 years)"),
         }
     }
 }

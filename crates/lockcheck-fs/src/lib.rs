@@ -217,6 +217,6 @@ pub use fs::{Fd, FileKind, Fs, LockApi, LockKind, Metadata, OpenOptions, Wait};
 pub use process::{Process, ProcessInfo};
 pub use real::RealFs;
 pub use sim::{
-    FlockConversion, Killed, MAX_REORDERED, Profile, SimConfig, SimFs, SimProc, Skew, Snapshot,
-    StepView, TraceEvent, show_bytes,
+    CLOCK_LIMIT_WAIT, FlockConversion, Killed, MAX_REORDERED, Profile, SimConfig, SimFs, SimProc,
+    Skew, Snapshot, StepView, TraceEvent, show_bytes,
 };

@@ -251,7 +251,7 @@ impl<R: Runtime> Clock for SimProc<R> {
             if at_limit.get() {
                 Poll::Pending {
                     until: None,
-                    what: "the clock to pass its limit of 400 years (it never will)".into(),
+                    what: super::CLOCK_LIMIT_WAIT.into(),
                 }
             } else if s.clock >= wake {
                 Poll::Ready(())

@@ -41,6 +41,11 @@ use state::{Life, State};
 /// there never ends (it waits like a blocked lock, and deadlock detection
 /// sees it) rather than return at once, which would let a retry loop with
 /// a deadline past the limit spin forever.
+/// What a sleep that starts at [`CLOCK_LIMIT`] waits for, as deadlock
+/// reports name it: the clock never passes its limit, so such a wait
+/// ends only in a deadlock report, which names the limit with this text.
+pub const CLOCK_LIMIT_WAIT: &str = "the clock to pass its limit of 400 years (it never will)";
+
 pub(crate) const CLOCK_LIMIT: Duration = Duration::from_secs(400 * 365 * 24 * 3600);
 
 /// `clock + d`, saturating at [`CLOCK_LIMIT`].
