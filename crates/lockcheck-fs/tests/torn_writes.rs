@@ -153,3 +153,35 @@ fn a_write_waiting_for_a_paused_writer_is_no_deadlock_and_the_clock_moves() {
         "{outcomes:?}"
     );
 }
+
+#[test]
+fn a_torn_write_goes_whole_to_the_file_it_began_on_when_its_descriptor_is_closed_and_reused() {
+    // One thread writes 8 bytes in two parts through descriptor N; another
+    // thread of the process closes N and opens "b", which gets N. As the
+    // kernel holds the file for the whole call, the write never splits
+    // between the two files: each file ends with all of it or none.
+    let ends = every_schedule(|ends| {
+        let fs = torn(4);
+        let p = fs.spawn();
+        let create = OpenOptions::new().write(true).create(true);
+        let fd = p.open("a", create).unwrap();
+        let writer = p.thread();
+        let w = shuttle::thread::spawn(move || {
+            let _ = writer.write(fd, b"wwwwwwww");
+        });
+        p.close(fd).unwrap();
+        assert_eq!(p.open("b", create).unwrap(), fd, "the number is reused");
+        w.join().unwrap();
+        let a = String::from_utf8(p.read_file("a").unwrap()).unwrap();
+        let b = String::from_utf8(p.read_file("b").unwrap()).unwrap();
+        ends.lock().unwrap().insert(format!("a={a:?} b={b:?}"));
+    });
+    assert_eq!(
+        ends,
+        [
+            r#"a="" b="""#,
+            r#"a="" b="wwwwwwww""#,
+            r#"a="wwwwwwww" b="""#,
+        ]
+    );
+}

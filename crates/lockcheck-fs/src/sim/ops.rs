@@ -3,7 +3,8 @@
 use std::io::{self, SeekFrom};
 use std::path::Path;
 
-use super::state::{State, Who};
+use super::locks::OfdId;
+use super::state::{OfdRef, State, Who};
 use super::tree::{Ino, Node, Op};
 use crate::errno::{Errno, err};
 use crate::path::{Components, Last, components};
@@ -113,6 +114,18 @@ impl State {
     pub fn write(&mut self, who: Who, fd: Fd, data: &[u8], at: Option<u64>) -> io::Result<usize> {
         check_offset(at)?;
         let id = self.ofd_id(who, fd)?;
+        self.write_ofd(id, data, at)
+    }
+
+    /// A later part of a write of several steps: through the description
+    /// the call holds, whatever its descriptor now names.
+    pub fn write_held(&mut self, r: OfdRef, data: &[u8], at: Option<u64>) -> io::Result<usize> {
+        check_offset(at)?;
+        let id = self.held(r)?;
+        self.write_ofd(id, data, at)
+    }
+
+    fn write_ofd(&mut self, id: OfdId, data: &[u8], at: Option<u64>) -> io::Result<usize> {
         let ofd = self.ofd(id);
         if !ofd.opts.writable() {
             return Err(err(Errno::EBADF));

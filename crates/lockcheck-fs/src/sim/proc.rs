@@ -2,6 +2,7 @@
 //! [`super::SimFs`]. Each call is one atomic step taken under the world's
 //! mutex; waits (blocked locks, sleeps, pauses) happen on its condvar.
 
+use std::cell::Cell;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,6 +15,7 @@ use super::sched::Idle;
 use super::show::{Shown, show_bytes, show_result};
 use super::state::{Life, OfdRef, State, Status, Who};
 use super::trace::TraceEvent;
+use super::tree::Ino;
 use crate::sync::{Runtime, StdRuntime};
 use crate::{Fd, LockApi, LockKind, Metadata, Wait};
 
@@ -263,21 +265,38 @@ impl<R: Runtime> SimProc<R> {
         };
         let parts = buf.len().div_ceil(chunk);
         let mut done = 0;
-        let mut locked = None;
+        // From the first part on, the call holds the description (as the
+        // kernel holds the file: a close of `fd` meanwhile does not move
+        // the rest of the write elsewhere) and the inode lock.
+        let held: Cell<Option<(OfdRef, Ino)>> = Cell::new(None);
         for (i, part) in buf.chunks(chunk).enumerate() {
             let at_i = at.map(|a| a + done as u64);
             let last = i + 1 == parts;
             let call = || format!("{} [part {}/{parts}]", describe(part), i + 1);
+            let blocker = |s: &State| match held.get() {
+                Some((_, ino)) => s.write_blocker(ino, self.who),
+                None => self.write_blocker(s, fd),
+            };
             let result = self.step_when(call, blocker, |s| {
-                let n = s.write(self.who, fd, part, at_i);
-                match (&n, locked) {
+                let n = match held.get() {
+                    None => s.write(self.who, fd, part, at_i),
+                    Some((r, _)) => s.write_held(r, part, at_i),
+                };
+                match (&n, held.get()) {
                     (Ok(_), None) if !last => {
-                        let ino = s.ofd(s.ofd_id(self.who, fd)?).ino;
+                        let r = s.hold_ofd(self.who, fd)?;
+                        let ino = s.ofd(r.id).ino;
                         s.begin_write(ino, self.who);
-                        locked = Some(ino);
+                        held.set(Some((r, ino)));
                     }
-                    (Err(_), Some(ino)) => s.end_write(ino, self.who),
-                    (Ok(_), Some(ino)) if last => s.end_write(ino, self.who),
+                    (Err(_), Some((_, ino))) => {
+                        s.end_write(ino, self.who);
+                        s.release_hold(self.who);
+                    }
+                    (Ok(_), Some((_, ino))) if last => {
+                        s.end_write(ino, self.who);
+                        s.release_hold(self.who);
+                    }
                     _ => {}
                 }
                 n

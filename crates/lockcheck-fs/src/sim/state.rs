@@ -452,6 +452,16 @@ impl State {
         }
     }
 
+    /// The description a held reference names: `EBADF` if a power loss
+    /// has released it since.
+    pub fn held(&self, r: OfdRef) -> io::Result<OfdId> {
+        let current = self.ofds.get(r.id).and_then(Option::as_ref);
+        match current {
+            Some(o) if o.serial == r.serial => Ok(r.id),
+            _ => Err(err(Errno::EBADF)),
+        }
+    }
+
     /// Drops a held reference (a no-op after a power loss, which released
     /// every description).
     fn put_held(&mut self, r: OfdRef) {
