@@ -278,14 +278,9 @@ pub(crate) fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) -> Result<()
     if scenario.files.is_empty() && scenario.protocol.is_none() {
         return Ok(()); // Nothing to do: save the setup process's steps.
     }
-    let p = fs.spawn();
-    let pid = lockcheck_fs::ProcessInfo::pid(&p);
-    let made = make_files(scenario, &p);
-    drop(p);
-    // The harness is the setup process's parent and waits for it: its pid
-    // is free again, not a zombie that answers kill(pid, 0).
-    let _ = fs.reap(pid);
-    made
+    // The setup process is reaped when it exits (`reap_on_exit`): its pid
+    // answers no kill(pid, 0) afterwards.
+    make_files(scenario, &fs.spawn())
 }
 
 /// The setup's work, by its process `p`: the starting files, then what

@@ -204,6 +204,9 @@ impl Scenario {
             torn_write_size: self.torn_write_size,
             profile: self.profile,
             trace,
+            // The explorer is every process's parent and waits for each
+            // at once: an exited process leaves no zombie behind.
+            reap_on_exit: true,
             ..SimConfig::default()
         }
     }

@@ -182,7 +182,9 @@
 //! exited process is a zombie until its parent reaps it: `kill(pid, 0)`
 //! ([`ProcessInfo::is_alive`]) still succeeds and its pid is not reused.
 //! The harness that spawns the processes is their parent and reaps
-//! explicitly ([`SimFs::reap`]); nothing reaps by itself. A crash
+//! explicitly ([`SimFs::reap`]), or at once when it ignores `SIGCHLD`
+//! ([`SimConfig::reap_on_exit`], which the explorer sets: its processes
+//! leave no zombies). A crash
 //! ([`SimFs::crash`]) is SIGKILL followed at once by the reaping. Each handle
 //! is one thread of the process ([`SimProc::thread`] makes another); a
 //! thread that makes no calls counts as running and holds the clock, so

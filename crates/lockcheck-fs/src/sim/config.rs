@@ -25,6 +25,11 @@ pub struct SimConfig {
     pub start_time: SystemTime,
     /// How an flock conversion (shared to exclusive or back) behaves.
     pub flock_conversion: FlockConversion,
+    /// The processes' parent (the harness) ignores `SIGCHLD`, as with
+    /// `SA_NOCLDWAIT`: a process that exits is reaped at once, so no
+    /// zombie answers `kill(pid, 0)`. Off: an exited process is a zombie
+    /// until [`crate::SimFs::reap`], as under a parent that waits late.
+    pub reap_on_exit: bool,
 }
 
 /// How `flock` converts a lock the open file description already holds
@@ -49,12 +54,14 @@ pub enum FlockConversion {
 
 impl Default for SimConfig {
     /// In-order durability, atomic writes, 1024 descriptors, tracing on,
-    /// atomic flock conversion, starting at 2025-01-01T00:00:00Z.
+    /// atomic flock conversion, zombies until reaped, starting at
+    /// 2025-01-01T00:00:00Z.
     fn default() -> Self {
         SimConfig {
             profile: Profile::InOrder,
             torn_write_size: None,
             nofile_limit: 1024,
+            reap_on_exit: false,
             trace: true,
             start_time: SystemTime::UNIX_EPOCH + Duration::from_secs(1_735_689_600),
             flock_conversion: FlockConversion::Atomic,

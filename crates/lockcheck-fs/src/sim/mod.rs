@@ -138,6 +138,7 @@ impl<R: Runtime> SimFs<R> {
     pub fn build(config: SimConfig) -> Self {
         let mut state = State::new(config.profile);
         state.nofile_limit = config.nofile_limit;
+        state.reap_on_exit = config.reap_on_exit;
         let shared = Shared {
             trace: config.trace,
             torn_write_size: config.torn_write_size,

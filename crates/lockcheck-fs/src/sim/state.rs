@@ -146,6 +146,8 @@ pub(crate) struct State {
     pub locks: Locks,
     /// `RLIMIT_NOFILE`: descriptors are numbered below it.
     pub nofile_limit: usize,
+    /// Exited processes are reaped at once ([`super::SimConfig::reap_on_exit`]).
+    pub reap_on_exit: bool,
     /// The inodes a multi-step write is under way on, and its writer
     /// (see `inode_lock.rs`).
     pub writing: BTreeMap<Ino, Who>,
@@ -180,6 +182,7 @@ impl State {
             next_ofd_serial: 0,
             locks: Locks::default(),
             nofile_limit: 1024,
+            reap_on_exit: false,
             writing: BTreeMap::new(),
             clock: Duration::ZERO,
             steps: 0,
@@ -287,7 +290,10 @@ impl State {
             return;
         }
         let fds = std::mem::take(&mut p.fds);
-        p.life = end;
+        p.life = match end {
+            Life::Exited if self.reap_on_exit => Life::Reaped,
+            end => end,
+        };
         // Its calls end with it (a killed thread's system call is aborted).
         let holds: Vec<OfdRef> = p
             .threads

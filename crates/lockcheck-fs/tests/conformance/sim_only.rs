@@ -96,6 +96,24 @@ fn dropping_a_process_is_its_exit_closing_descriptors_and_releasing_locks() {
 }
 
 #[test]
+fn under_a_parent_that_ignores_sigchld_an_exited_process_leaves_no_zombie() {
+    let fs: SimFs = SimFs::with_config(lockcheck_fs::SimConfig {
+        reap_on_exit: true,
+        ..lockcheck_fs::SimConfig::default()
+    });
+    let (me, child) = (fs.spawn(), fs.spawn());
+    let pid = child.pid();
+    drop(child);
+    assert!(!me.is_alive(pid), "reaped at exit: kill(pid, 0) fails");
+    assert_errno(fs.reap(pid), Errno::ECHILD); // Nothing left to reap.
+    assert_eq!(
+        fs.spawn_with_pid(pid).unwrap().pid(),
+        pid,
+        "the pid is free"
+    );
+}
+
+#[test]
 fn only_an_exited_process_can_be_reaped_and_only_then_its_pid_is_reused() {
     let fs: SimFs = SimFs::new();
     let (me, child) = (fs.spawn(), fs.spawn());
