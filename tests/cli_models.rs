@@ -335,3 +335,29 @@ fn check_and_replay_write_the_history_of_a_violation_as_html() {
             .contains("not linearizable")
     );
 }
+
+#[test]
+fn check_piped_into_a_reader_that_stops_early_ends_quietly_by_sigpipe() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lockcheck"))
+        .args(["check", "models/"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("LOCKCHECK_ITERATIONS")
+        .env_remove("LOCKCHECK_REPLAY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the lockcheck binary runs");
+    // Read one line, then go away, as `| head -1` does.
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("ok "), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{stderr}");
+    assert_eq!(stderr, "");
+}
