@@ -45,6 +45,9 @@ pub struct ModelResult {
     /// The verdict, as text (`verdict_text`).
     #[serde(skip)]
     verdict_text: String,
+    /// What was reached, as text (`reached_text`).
+    #[serde(skip)]
+    reached_text: String,
 }
 
 /// What an exploration reached, as JSON.
@@ -145,13 +148,13 @@ impl ModelResult {
                 .to_string(),
             strategy,
             expected: match model.expect {
-                Expect::Violation(_) => "violation",
+                Expect::Safe => "safe",
                 Expect::Vacuous => "vacuous",
-                _ => "safe",
+                Expect::Violation(_) => "violation",
             },
             expected_property: match model.expect {
                 Expect::Violation(p) => Some(p),
-                _ => None,
+                Expect::Safe | Expect::Vacuous => None,
             },
             verdict: verdict.kind(),
             property,
@@ -181,6 +184,7 @@ impl ModelResult {
             counterexample,
             html: None,
             verdict_text: verdict.to_string(),
+            reached_text: report.reached.to_string(),
         }
     }
 
@@ -198,14 +202,7 @@ impl ModelResult {
     /// What was reached, one line: interleavings, and per process the
     /// operations completed and critical sections entered.
     pub fn reached_text(&self) -> String {
-        let mut out = format!("{} interleaving(s)", self.reached.interleavings);
-        for (i, p) in self.reached.processes.iter().enumerate() {
-            out.push_str(&format!(
-                "; process {i}: {} operation(s), {} critical section(s)",
-                p.completed, p.entered
-            ));
-        }
-        out
+        self.reached_text.clone()
     }
 
     /// The expectation, as the verdict is written.

@@ -149,38 +149,6 @@ pub(crate) fn shuttle_config() -> Config {
     config
 }
 
-/// A scheduler that is leaked, not dropped, when the search unwinds (a
-/// limit of shuttle's): shuttle's random scheduler prints a "failing
-/// seed" notice when dropped mid-search, which would point users at the
-/// wrong replay mechanism.
-struct Quiet<S>(std::mem::ManuallyDrop<S>);
-
-impl<S> Drop for Quiet<S> {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            // SAFETY: dropped once, here, and never used again.
-            unsafe { std::mem::ManuallyDrop::drop(&mut self.0) };
-        }
-    }
-}
-
-impl<S: Scheduler> Scheduler for Quiet<S> {
-    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
-        self.0.new_execution()
-    }
-    fn next_task(
-        &mut self,
-        runnable: &[&shuttle::scheduler::Task],
-        current: Option<shuttle::scheduler::TaskId>,
-        is_yielding: bool,
-    ) -> Option<shuttle::scheduler::TaskId> {
-        self.0.next_task(runnable, current, is_yielding)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
-    }
-}
-
 /// Explores with one shuttle scheduler until a
 /// violation, a limit, or the end of its budget; returns the schedules
 /// run and what was found, and adds what the executions reached, and a
@@ -210,11 +178,7 @@ pub(crate) fn shuttle_search(
             *found2.lock().unwrap() = Some(execution);
         }
     };
-    let scheduler = Recording::new(
-        Quiet(std::mem::ManuallyDrop::new(scheduler)),
-        log.clone(),
-        stop,
-    );
+    let scheduler = Recording::new(scheduler, log.clone(), stop);
     let run = quietly_catching(|| Runner::new(scheduler, shuttle_config()).run(body));
     if let Err(escaped) = run {
         match Limit::from_panic(&escaped.payload_text()) {

@@ -65,13 +65,14 @@ impl Reached {
 }
 
 impl fmt::Display for Reached {
-    /// `2 interleavings; process 0: 3 operations, 1 critical section; ...`
+    /// `2 interleaving(s); process 0: 3 operation(s), 1 critical section(s); ...`:
+    /// operations completed, critical sections entered.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} interleaving(s)", self.interleavings)?;
         for (i, p) in self.processes.iter().enumerate() {
             write!(
                 f,
-                "; process {i}: {} operation(s) completed, {} critical section(s) entered",
+                "; process {i}: {} operation(s), {} critical section(s)",
                 p.completed, p.entered
             )?;
         }

@@ -249,13 +249,13 @@ fn fault_target(fault: &Fault) -> Option<usize> {
 }
 
 fn report_panic(ghost: &Ghost, index: usize, panic: Box<dyn Any + Send>) {
-    let message = crate::quiet::payload_message(&*panic);
     if ghost.lock().crashed.contains(&index) {
         // Killed by a fault: whatever ran after the kill (a destructor's
         // call, a call that did not unwind because another task was
         // unwinding on the same OS thread) is not the process's doing.
         return;
     }
+    let message = crate::quiet::payload_message(&*panic);
     if let Some(limit) = Limit::from_panic(&message) {
         // The explorer's budget, not the process, failed: no violation.
         let mut g = ghost.lock();
@@ -278,14 +278,9 @@ pub(crate) fn setup<R: Runtime>(scenario: &Scenario, fs: &SimFs<R>) -> Result<()
     if scenario.files.is_empty() && scenario.protocol.is_none() {
         return Ok(()); // Nothing to do: save the setup process's steps.
     }
-    // The setup process is reaped when it exits (`reap_on_exit`): its pid
-    // answers no kill(pid, 0) afterwards.
-    make_files(scenario, &fs.spawn())
-}
-
-/// The setup's work, by its process `p`: the starting files, then what
-/// the protocol needs.
-fn make_files<R: Runtime>(scenario: &Scenario, p: &SimProc<R>) -> Result<(), SetupError> {
+    // Reaped when it exits (`reap_on_exit`): its pid answers no
+    // kill(pid, 0) afterwards.
+    let p = &fs.spawn();
     for (index, (path, contents)) in scenario.files.iter().enumerate() {
         if let Some(parent) = Path::new(path).parent() {
             mkdirs(p, parent);
